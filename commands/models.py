@@ -1,0 +1,272 @@
+"""Commands: frozen pydantic models, one discriminated union on `type`, in an envelope.
+
+A command is what someone asked for; its envelope says who asked, when, how
+urgently and why. The JSON schema of the envelope (`envelope_schema`) is what
+the API documents and what the producer validates against.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any, ClassVar, Literal
+from uuid import UUID, uuid4
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+
+Priority = Literal["high", "low"]
+
+SUPPORT = "support"
+AUDITORS = "auditors"
+SYSTEM = "system"
+
+Title = Annotated[str, Field(min_length=1, max_length=400)]
+Text = Annotated[str, Field(max_length=4000)]
+TagList = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]],
+                    Field(min_length=1, max_length=50)]
+
+
+class CommandModel(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    #: Which queue the command goes to unless the envelope says otherwise.
+    default_priority: ClassVar[Priority] = "high"
+
+    @property
+    def aggregate_id(self) -> str:
+        """The aggregate the command targets: its SQS message group."""
+        raise NotImplementedError
+
+
+class AlbumCommand(CommandModel):
+    album_id: UUID
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.album_id)
+
+
+class PhotoCommand(CommandModel):
+    photo_id: UUID
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(self.photo_id)
+
+
+class CreateAlbum(AlbumCommand):
+    type: Literal["CreateAlbum"] = "CreateAlbum"
+    title: Title
+    description: Text = ""
+
+
+class RenameAlbum(AlbumCommand):
+    type: Literal["RenameAlbum"] = "RenameAlbum"
+    title: Title
+
+
+class DescribeAlbum(AlbumCommand):
+    type: Literal["DescribeAlbum"] = "DescribeAlbum"
+    description: Text
+
+
+class ShareAlbum(AlbumCommand):
+    type: Literal["ShareAlbum"] = "ShareAlbum"
+
+
+class UnshareAlbum(AlbumCommand):
+    type: Literal["UnshareAlbum"] = "UnshareAlbum"
+
+
+class DeleteAlbum(AlbumCommand):
+    type: Literal["DeleteAlbum"] = "DeleteAlbum"
+
+
+class RegisterUpload(PhotoCommand):
+    type: Literal["RegisterUpload"] = "RegisterUpload"
+    filename: Annotated[str, Field(min_length=1, max_length=1024)]
+    content_type: Annotated[str, Field(min_length=1, max_length=100)]
+    size: Annotated[int, Field(ge=1)]
+    album_id: UUID | None = None
+
+
+class AttachProcessing(PhotoCommand):
+    """The image pipeline's result (system actors only)."""
+
+    type: Literal["AttachProcessing"] = "AttachProcessing"
+    width: Annotated[int, Field(ge=1)]
+    height: Annotated[int, Field(ge=1)]
+    format: Annotated[str, Field(min_length=1, max_length=20)]
+    metadata: dict[str, Any] = Field(default_factory=dict)
+    renditions: dict[str, str] = Field(default_factory=dict)
+
+
+class FailProcessing(PhotoCommand):
+    """The image pipeline gave up on a photo (system actors only)."""
+
+    type: Literal["FailProcessing"] = "FailProcessing"
+    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+
+
+class RetitlePhoto(PhotoCommand):
+    type: Literal["RetitlePhoto"] = "RetitlePhoto"
+    title: Title
+
+
+class CaptionPhoto(PhotoCommand):
+    type: Literal["CaptionPhoto"] = "CaptionPhoto"
+    caption: Text
+
+
+class TagPhoto(PhotoCommand):
+    type: Literal["TagPhoto"] = "TagPhoto"
+    tags: TagList
+
+
+class UntagPhoto(PhotoCommand):
+    type: Literal["UntagPhoto"] = "UntagPhoto"
+    tags: TagList
+
+
+class MovePhoto(PhotoCommand):
+    """File a photo in an album, or take it out of any album with `album_id: null`."""
+
+    type: Literal["MovePhoto"] = "MovePhoto"
+    album_id: UUID | None
+
+
+class TrashPhoto(PhotoCommand):
+    type: Literal["TrashPhoto"] = "TrashPhoto"
+
+
+class RestorePhoto(PhotoCommand):
+    type: Literal["RestorePhoto"] = "RestorePhoto"
+
+
+class PurgePhoto(PhotoCommand):
+    """Irreversible: deletes the photo's bytes. Cannot be undone."""
+
+    type: Literal["PurgePhoto"] = "PurgePhoto"
+
+
+class BatchTagPhotos(CommandModel):
+    """Tag up to 100 of one owner's photos at once, atomically (bulk: low priority)."""
+
+    type: Literal["BatchTagPhotos"] = "BatchTagPhotos"
+    default_priority: ClassVar[Priority] = "low"
+    photo_ids: Annotated[list[UUID], Field(min_length=1, max_length=100)]
+    tags: TagList
+    batch_id: UUID = Field(default_factory=uuid4)
+
+    @field_validator("photo_ids")
+    @classmethod
+    def _distinct(cls, photo_ids: list[UUID]) -> list[UUID]:
+        if len(set(photo_ids)) != len(photo_ids):
+            raise ValueError("photo_ids must not repeat")
+        return photo_ids
+
+    @property
+    def aggregate_id(self) -> str:
+        return f"batch-{self.batch_id}"
+
+
+class UndoCommand(CommandModel):
+    """Reverse a command by appending compensating events; never deletes anything."""
+
+    type: Literal["UndoCommand"] = "UndoCommand"
+    target_command_id: UUID
+    target_aggregate_id: str = Field(min_length=1, max_length=100)
+    force: bool = False
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.target_aggregate_id
+
+
+class RedoCommand(CommandModel):
+    """Re-apply an undone command (the undo of its undo)."""
+
+    type: Literal["RedoCommand"] = "RedoCommand"
+    target_command_id: UUID
+    target_aggregate_id: str = Field(min_length=1, max_length=100)
+    force: bool = False
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.target_aggregate_id
+
+
+Command = Annotated[
+    CreateAlbum
+    | RenameAlbum
+    | DescribeAlbum
+    | ShareAlbum
+    | UnshareAlbum
+    | DeleteAlbum
+    | RegisterUpload
+    | AttachProcessing
+    | FailProcessing
+    | RetitlePhoto
+    | CaptionPhoto
+    | TagPhoto
+    | UntagPhoto
+    | MovePhoto
+    | TrashPhoto
+    | RestorePhoto
+    | PurgePhoto
+    | BatchTagPhotos
+    | UndoCommand
+    | RedoCommand,
+    Field(discriminator="type"),
+]
+
+COMMAND_TYPES: tuple[type[CommandModel], ...] = (
+    CreateAlbum, RenameAlbum, DescribeAlbum, ShareAlbum, UnshareAlbum, DeleteAlbum,
+    RegisterUpload, AttachProcessing, FailProcessing, RetitlePhoto, CaptionPhoto, TagPhoto,
+    UntagPhoto, MovePhoto, TrashPhoto, RestorePhoto, PurgePhoto, BatchTagPhotos,
+    UndoCommand, RedoCommand,
+)  # fmt: skip
+
+
+class Actor(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    user_id: Annotated[str, Field(min_length=1, max_length=128)]
+    groups: tuple[str, ...] = ()
+
+    def is_in(self, group: str) -> bool:
+        return group in self.groups
+
+
+class Envelope(BaseModel):
+    """A command with who asked for it, when, how urgently and in answer to what."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    command_id: UUID = Field(default_factory=uuid4)
+    actor: Actor
+    issued_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
+    priority: Priority | None = None
+    causation_id: UUID | None = None
+    reason: Annotated[str, Field(max_length=2000)] | None = None
+    command: Command
+
+    @property
+    def effective_priority(self) -> Priority:
+        return self.priority or self.command.default_priority
+
+    @property
+    def aggregate_id(self) -> str:
+        return self.command.aggregate_id
+
+
+_ENVELOPE = TypeAdapter(Envelope)
+
+
+def parse_envelope(body: str | bytes) -> Envelope:
+    """Parse a serialised envelope; raises pydantic.ValidationError naming the bad fields."""
+    return _ENVELOPE.validate_json(body)
+
+
+def envelope_schema() -> dict[str, Any]:
+    """The JSON schema of an envelope and every command type."""
+    return _ENVELOPE.json_schema()

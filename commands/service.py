@@ -1,0 +1,190 @@
+"""Executing one command: load, decide, append, record the outcome, exactly once.
+
+Exactly-once effect rests on two facts. Every commit carries its command id,
+so a repeated delivery finds its own commit when it loads the stream (the
+window covers the newest snapshot's recent commands and every commit after it)
+and reports the first outcome instead of acting again. And the command log's
+outcome is write-once, so a repeated rejection cannot overwrite the first.
+
+A message SQS delivers for the first time (receive count 1) goes straight to
+work; any repeat (`verify=True`) reads the command log first, so a command
+that was rejected once is never re-evaluated into a success later.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from commands import handlers as _handlers  # noqa: F401 - registers every handler
+from commands.command_log import CommandError, CommandLog, CommandRecord, EventRef, now_iso
+from commands.event_store import Commit, ConcurrencyConflict
+from commands.handlers.context import HANDLERS, HandlerContext, new_share_token
+from commands.models import Envelope
+from commands.repository import Repository
+from commands.unit_of_work import AlreadyApplied, UnitOfWork
+from domain.errors import DomainError
+
+MAX_ATTEMPTS = 6
+RECENT_COMMITS_TO_SEARCH = 40
+
+
+class ConflictsExhausted(Exception):  # noqa: N818 - the record fails and SQS retries it
+    """Every attempt lost the race for the stream; let the queue retry later."""
+
+
+@dataclass(frozen=True)
+class Outcome:
+    record: CommandRecord
+    repeated: bool = False
+
+
+class CommandService:
+    def __init__(
+        self,
+        repository: Repository,
+        log: CommandLog,
+        *,
+        new_token: Callable[[], str] = new_share_token,
+        max_attempts: int = MAX_ATTEMPTS,
+        sleep: Callable[[float], None] = time.sleep,
+        jitter: Callable[[], float] = random.random,
+    ) -> None:
+        self.repository = repository
+        self.log = log
+        self.new_token = new_token
+        self.max_attempts = max_attempts
+        self.sleep = sleep
+        self.jitter = jitter
+
+    def execute(self, envelope: Envelope, *, verify: bool = False) -> Outcome:
+        """Run the command's handler and record its outcome (first outcome wins)."""
+        base = CommandRecord.accepted(envelope)
+        if verify:
+            known = self.log.get(base.command_id)
+            if known is not None and known.is_final:
+                return Outcome(known, repeated=True)
+        for attempt in range(self.max_attempts):
+            uow = UnitOfWork(self.repository, base.command_id, verify=verify or attempt > 0)
+            ctx = HandlerContext(envelope, uow, self.log, self.repository, self.new_token)
+            try:
+                HANDLERS[envelope.command.type](envelope.command, ctx)
+                commits = uow.commit()
+            except AlreadyApplied:
+                return self._recover(base)
+            except ConcurrencyConflict:
+                # Bounded, jittered backoff: 10 ms, 20 ms, 40 ms ... times a random factor.
+                self.sleep(0.01 * (2**attempt) * (0.5 + self.jitter()))
+                continue
+            except DomainError as rejection:
+                record = self.log.finish(
+                    base.rejected(rejection.code, rejection.message, _jsonable(rejection.details))
+                )
+                return Outcome(record, repeated=record.status != "rejected")
+            return self._succeeded(base, commits, ctx.undoes, ctx.redoes)
+        raise ConflictsExhausted(
+            f"command {base.command_id} lost {self.max_attempts} races for its stream(s)"
+        )
+
+    def _succeeded(
+        self,
+        base: CommandRecord,
+        commits: list[Commit],
+        undoes: str | None,
+        redoes: str | None,
+    ) -> Outcome:
+        record = self.log.finish(base.succeeded(commits, undoes=undoes, redoes=redoes))
+        # Links after the outcome: a crash in between is repaired by the redelivery.
+        if record.undoes:
+            self.log.link_undo(record.undoes, record.command_id)
+        if record.redoes:
+            self.log.link_redo(record.redoes, record.command_id)
+        return Outcome(record)
+
+    def _recover(self, base: CommandRecord) -> Outcome:
+        """A repeated delivery of an applied command: finish its bookkeeping, report it."""
+        known = self.log.get(base.command_id)
+        if known is not None and known.is_final:
+            if known.undoes:
+                self.log.link_undo(known.undoes, known.command_id)
+            if known.redoes:
+                self.log.link_redo(known.redoes, known.command_id)
+            return Outcome(known, repeated=True)
+        commits = self._own_commits(base)
+        undoes, redoes = _links_of(base, self.log)
+        outcome = self._succeeded(base, commits, undoes, redoes)
+        return Outcome(outcome.record, repeated=True)
+
+    def _own_commits(self, base: CommandRecord) -> list[Commit]:
+        """The commits this command wrote, found in the streams it may have touched."""
+        found = []
+        for stream_id in _candidate_streams(base, self.log):
+            last = self.repository.store.head(stream_id)
+            if last is None:
+                continue
+            after = max(last.version - RECENT_COMMITS_TO_SEARCH, -1)
+            found += [
+                commit
+                for commit in self.repository.store.read_commits(stream_id, after_version=after)
+                if commit.command_id == base.command_id
+            ]
+        return found
+
+    def record_failure(self, envelope: Envelope, error: Exception, final: bool) -> None:
+        """An attempt crashed: count it; on the last receive mark the command failed."""
+        self.log.record_failure(
+            CommandRecord.accepted(envelope),
+            CommandError(code="internal_error", message=f"{type(error).__name__}: {error}"),
+            final=final,
+        )
+
+    def reject_malformed(self, command_id: str, body: str, problem: str) -> CommandRecord:
+        """A message that is not a valid command: rejected once, never retried."""
+        record = CommandRecord(
+            command_id=command_id,
+            type="unknown",
+            actor_id="unknown",
+            aggregate_id="unknown",
+            payload={"body": body[:2000]},
+            issued_at=now_iso(),
+            accepted_at=now_iso(),
+        )
+        return self.log.finish(record.rejected("malformed_command", problem, {}))
+
+
+def _candidate_streams(base: CommandRecord, log: CommandLog) -> list[str]:
+    payload = base.payload
+    streams = [str(v) for k in ("album_id", "photo_id") if (v := payload.get(k))]
+    streams += [str(photo_id) for photo_id in payload.get("photo_ids", [])]
+    target_id = payload.get("target_command_id")
+    if target_id:
+        target = log.get(str(target_id))
+        if target is not None:
+            streams += [ref.stream_id for ref in target.events]
+            streams += [str(v) for k in ("album_id", "photo_id") if (v := target.payload.get(k))]
+    return list(dict.fromkeys(streams))
+
+
+def _links_of(base: CommandRecord, log: CommandLog) -> tuple[str | None, str | None]:
+    """(undoes, redoes) of a recovered undo or redo, resolved as its handler does."""
+    target_id = base.payload.get("target_command_id")
+    if not target_id:
+        return None, None
+    if base.type == "RedoCommand":
+        return None, str(target_id)
+    target = log.get(str(target_id))
+    if target is not None and target.type == "UndoCommand" and target.undoes:
+        return None, target.undoes
+    if target is not None and target.type == "RedoCommand" and target.redoes:
+        return target.redoes, None
+    return str(target_id), None
+
+
+def _jsonable(details: dict[str, object]) -> dict[str, object]:
+    return {key: value if isinstance(value, (str, int, float, bool, list, type(None)))
+            else str(value) for key, value in details.items()}
+
+
+__all__ = ["CommandService", "ConflictsExhausted", "EventRef", "Outcome"]

@@ -1,0 +1,144 @@
+"""Every AWS resource Retake needs, as data: the one source of truth.
+
+The local stack creates these on moto's server (`resources.provision`) and the
+Pulumi program deploys the same definitions to AWS, so the two cannot drift.
+Names here are logical; `physical_name` adds the deployment's prefix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Literal
+
+KeyType = Literal["S", "N", "B"]
+
+DEFAULT_PREFIX = "retake"
+
+
+@dataclass(frozen=True)
+class Key:
+    name: str
+    type: KeyType = "S"
+
+
+@dataclass(frozen=True)
+class Index:
+    """A global secondary index, projecting all attributes."""
+
+    name: str
+    hash_key: Key
+    range_key: Key | None = None
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    hash_key: Key
+    range_key: Key | None = None
+    indexes: tuple[Index, ...] = ()
+    stream: Literal["NEW_IMAGE", "NEW_AND_OLD_IMAGES"] | None = None
+    ttl_attribute: str | None = None
+    purpose: str = ""
+
+    @property
+    def key_attributes(self) -> tuple[Key, ...]:
+        keys = [self.hash_key, *([self.range_key] if self.range_key else [])]
+        for index in self.indexes:
+            keys += [index.hash_key, *([index.range_key] if index.range_key else [])]
+        unique: dict[str, Key] = {}
+        for key in keys:
+            unique.setdefault(key.name, key)
+        return tuple(unique.values())
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """An SQS queue with its dead-letter queue."""
+
+    name: str
+    fifo: bool = True
+    max_receive_count: int = 5
+    visibility_timeout_seconds: int = 60
+    content_based_deduplication: bool = False
+    purpose: str = ""
+
+    @property
+    def queue_name(self) -> str:
+        return f"{self.name}.fifo" if self.fifo else self.name
+
+    @property
+    def dlq_name(self) -> str:
+        return f"{self.name}-dlq.fifo" if self.fifo else f"{self.name}-dlq"
+
+
+@dataclass(frozen=True)
+class ConsumerSpec:
+    """How a function consumes a queue (Lambda's event-source mapping)."""
+
+    queue: QueueSpec
+    function: str
+    batch_size: int = 10
+    batching_window_seconds: int = 0
+    max_concurrency: int = 2
+
+
+EVENTS = TableSpec(
+    name="events",
+    hash_key=Key("stream_id"),
+    range_key=Key("version", "N"),
+    stream="NEW_IMAGE",
+    purpose="the event store: one item per commit, keyed by stream and first version",
+)
+
+SNAPSHOTS = TableSpec(
+    name="snapshots",
+    hash_key=Key("stream_id"),
+    range_key=Key("version", "N"),
+    purpose="aggregate snapshots, so loading reads a bounded number of commits",
+)
+
+COMMAND_LOG = TableSpec(
+    name="commands",
+    hash_key=Key("command_id"),
+    indexes=(
+        Index("by_actor", Key("actor_id"), Key("issued_at")),
+        Index("by_aggregate", Key("aggregate_id"), Key("issued_at")),
+    ),
+    purpose="one record per command: status, outcome, events and undo/redo links",
+)
+
+TABLES: tuple[TableSpec, ...] = (EVENTS, SNAPSHOTS, COMMAND_LOG)
+
+COMMANDS_HIGH = QueueSpec(
+    name="commands-high",
+    purpose="interactive commands from gallery users and support",
+)
+COMMANDS_LOW = QueueSpec(
+    name="commands-low",
+    visibility_timeout_seconds=120,
+    purpose="bulk work: batch tagging, imports, reprocessing, rebuilds",
+)
+
+QUEUES: tuple[QueueSpec, ...] = (COMMANDS_HIGH, COMMANDS_LOW)
+
+CONSUMERS: tuple[ConsumerSpec, ...] = (
+    ConsumerSpec(COMMANDS_HIGH, function="worker", batch_size=10, max_concurrency=4),
+    ConsumerSpec(COMMANDS_LOW, function="worker", batch_size=10, max_concurrency=1),
+)
+
+
+@dataclass(frozen=True)
+class Naming:
+    """Physical names of one deployment (a prefix keeps stacks apart)."""
+
+    prefix: str = DEFAULT_PREFIX
+    overrides: dict[str, str] = field(default_factory=dict)
+
+    def table(self, spec: TableSpec) -> str:
+        return self.overrides.get(spec.name, f"{self.prefix}-{spec.name}")
+
+    def queue(self, spec: QueueSpec) -> str:
+        return f"{self.prefix}-{spec.queue_name}"
+
+    def dlq(self, spec: QueueSpec) -> str:
+        return f"{self.prefix}-{spec.dlq_name}"

@@ -1,0 +1,1 @@
+"""Contract tests: one abstract test class per port, run against every adapter of it."""
