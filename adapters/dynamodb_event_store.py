@@ -88,13 +88,16 @@ class DynamoDBEventStore(EventStore):
         self.events_table = events_table
         self.snapshots_table = snapshots_table
         self._client = client
+        self._client_lock = threading.Lock()
         self.stats = StoreStats()
 
     @property
     def client(self) -> DynamoDBClient:
-        if self._client is None:
-            self._client = boto3.client("dynamodb")
-        return self._client
+        # boto3's default session is not thread-safe, and workers share one store.
+        with self._client_lock:
+            if self._client is None:
+                self._client = boto3.client("dynamodb")
+            return self._client
 
     # -- writes ------------------------------------------------------------------------
 

@@ -7,11 +7,19 @@ the API documents and what the producer validates against.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any, ClassVar, Literal
 from uuid import UUID, uuid4
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 Priority = Literal["high", "low"]
 
@@ -262,9 +270,38 @@ class Envelope(BaseModel):
 _ENVELOPE = TypeAdapter(Envelope)
 
 
+class InvalidCommand(ValueError):
+    """A command that does not match its schema; `problems` names each bad field."""
+
+    def __init__(self, problems: list[dict[str, str]]) -> None:
+        self.problems = problems
+        super().__init__(
+            "invalid command: "
+            + "; ".join(f"{problem['field']}: {problem['message']}" for problem in problems)
+        )
+
+
+def validate_envelope(payload: Envelope | Mapping[str, Any] | str | bytes) -> Envelope:
+    """An Envelope from a model, a mapping or JSON; raises InvalidCommand naming the fields."""
+    if isinstance(payload, Envelope):
+        return payload
+    try:
+        if isinstance(payload, (str, bytes)):
+            return _ENVELOPE.validate_json(payload)
+        return _ENVELOPE.validate_python(dict(payload))
+    except ValidationError as exc:
+        raise InvalidCommand(
+            [
+                {"field": ".".join(str(part) for part in error["loc"]) or "(body)",
+                 "message": error["msg"]}
+                for error in exc.errors()
+            ]
+        ) from exc
+
+
 def parse_envelope(body: str | bytes) -> Envelope:
-    """Parse a serialised envelope; raises pydantic.ValidationError naming the bad fields."""
-    return _ENVELOPE.validate_json(body)
+    """Parse a serialised envelope; raises InvalidCommand naming the bad fields."""
+    return validate_envelope(body)
 
 
 def envelope_schema() -> dict[str, Any]:

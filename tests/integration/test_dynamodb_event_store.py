@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from eventsourcing.persistence import StoredEvent
@@ -14,7 +14,9 @@ from adapters.dynamodb_event_store import DynamoDBEventStore
 from commands.event_store import EventStore, PendingCommit
 from resources.definitions import EVENTS, SNAPSHOTS
 from tests.contracts.event_store import EventStoreContract, commit, events, new_stream
-from tests.integration.conftest import AwsContext
+
+if TYPE_CHECKING:
+    from tests.integration.conftest import AwsContext
 
 
 def dynamodb_store(aws: AwsContext) -> DynamoDBEventStore:

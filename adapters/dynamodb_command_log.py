@@ -1,0 +1,173 @@
+"""The command log on DynamoDB: one item per command, outcomes written once."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import boto3
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+
+from commands.command_log import FINAL, CommandError, CommandLog, CommandRecord, now_iso
+
+if TYPE_CHECKING:
+    from mypy_boto3_dynamodb import DynamoDBClient
+
+_SERIALIZER = TypeSerializer()
+_DESERIALIZER = TypeDeserializer()
+_MUTABLE_LATER = ("attempts", "failed_at", "undone_by", "redone_by")
+
+
+def to_item(record: CommandRecord) -> dict[str, Any]:
+    plain = json.loads(record.model_dump_json(), parse_float=Decimal)
+    return {key: _SERIALIZER.serialize(value) for key, value in plain.items()}
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    if isinstance(value, dict):
+        return {key: _plain(inner) for key, inner in value.items()}
+    if isinstance(value, list):
+        return [_plain(inner) for inner in value]
+    return value
+
+
+def from_item(item: dict[str, Any]) -> CommandRecord:
+    return CommandRecord.model_validate(
+        {key: _plain(_DESERIALIZER.deserialize(value)) for key, value in item.items()}
+    )
+
+
+class DynamoDBCommandLog(CommandLog):
+    def __init__(self, table: str, client: DynamoDBClient | None = None) -> None:
+        self.table = table
+        self._client = client
+
+    @property
+    def client(self) -> DynamoDBClient:
+        if self._client is None:
+            self._client = boto3.client("dynamodb")
+        return self._client
+
+    def record_accepted(self, record: CommandRecord) -> None:
+        try:
+            self.client.put_item(
+                TableName=self.table,
+                Item=to_item(record),
+                ConditionExpression="attribute_not_exists(command_id)",
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass  # already known: a repeated submission changes nothing
+
+    def get(self, command_id: str) -> CommandRecord | None:
+        response = self.client.get_item(
+            TableName=self.table, Key={"command_id": {"S": command_id}}, ConsistentRead=True
+        )
+        item = response.get("Item")
+        return from_item(item) if item else None
+
+    def finish(self, record: CommandRecord) -> CommandRecord:
+        item = to_item(record)
+        fields = [key for key in item if key != "command_id" and key not in _MUTABLE_LATER]
+        names = {f"#f{i}": key for i, key in enumerate(fields)}
+        values = {f":v{i}": item[key] for i, key in enumerate(fields)}
+        values |= {":succeeded": {"S": "succeeded"}, ":rejected": {"S": "rejected"}}
+        names["#status"] = "status"
+        try:
+            # Write-once: a second delivery must not overwrite the first final outcome.
+            self.client.update_item(
+                TableName=self.table,
+                Key={"command_id": {"S": record.command_id}},
+                UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
+                ConditionExpression=(
+                    "attribute_not_exists(command_id) "
+                    "OR NOT (#status IN (:succeeded, :rejected))"
+                ),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            existing = self.get(record.command_id)
+            if existing is not None and existing.status in FINAL:
+                return existing
+            raise
+        return record
+
+    def record_failure(self, record: CommandRecord, error: CommandError, final: bool) -> None:
+        item = to_item(record)
+        sets = {
+            key: item[key]
+            for key in ("type", "actor_id", "aggregate_id", "issued_at", "payload", "priority")
+        }
+        names = {f"#b{i}": key for i, key in enumerate(sets)}
+        values = {f":b{i}": value for i, value in enumerate(sets.values())}
+        expression = [f"#b{i} = if_not_exists(#b{i}, :b{i})" for i in range(len(sets))]
+        expression.append("#error = :error")
+        names |= {"#error": "error", "#status": "status", "#attempts": "attempts"}
+        values |= {
+            ":error": to_item(record.model_copy(update={"error": error}))["error"],
+            ":one": {"N": "1"},
+            ":zero": {"N": "0"},
+            ":succeeded": {"S": "succeeded"},
+            ":rejected": {"S": "rejected"},
+        }
+        expression.append("#attempts = if_not_exists(#attempts, :zero) + :one")
+        if final:
+            expression += ["#status = :failed", "failed_at = :now"]
+            values |= {":failed": {"S": "failed"}, ":now": {"S": now_iso()}}
+        else:
+            expression.append("#status = if_not_exists(#status, :accepted)")
+            values[":accepted"] = {"S": "accepted"}
+        try:
+            self.client.update_item(
+                TableName=self.table,
+                Key={"command_id": {"S": record.command_id}},
+                UpdateExpression="SET " + ", ".join(expression),
+                ConditionExpression=(
+                    "attribute_not_exists(command_id) OR NOT (#status IN (:succeeded, :rejected))"
+                ),
+                ExpressionAttributeNames=names,
+                ExpressionAttributeValues=values,
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass  # already final: a late failure report changes nothing
+
+    def _link(self, target_id: str, field: str, command_id: str) -> None:
+        try:
+            # Idempotent append: only when the id is not in the list yet.
+            self.client.update_item(
+                TableName=self.table,
+                Key={"command_id": {"S": target_id}},
+                UpdateExpression="SET #l = list_append(if_not_exists(#l, :empty), :new)",
+                ConditionExpression=(
+                    "attribute_exists(command_id) "
+                    "AND (attribute_not_exists(#l) OR NOT contains(#l, :id))"
+                ),
+                ExpressionAttributeNames={"#l": field},
+                ExpressionAttributeValues={
+                    ":empty": {"L": []},
+                    ":new": {"L": [{"S": command_id}]},
+                    ":id": {"S": command_id},
+                },
+            )
+        except self.client.exceptions.ConditionalCheckFailedException:
+            pass
+
+    def link_undo(self, target_id: str, undo_id: str) -> None:
+        self._link(target_id, "undone_by", undo_id)
+
+    def link_redo(self, target_id: str, redo_id: str) -> None:
+        self._link(target_id, "redone_by", redo_id)
+
+    def history(self, actor_id: str, limit: int = 50) -> list[CommandRecord]:
+        response = self.client.query(
+            TableName=self.table,
+            IndexName="by_actor",
+            KeyConditionExpression="actor_id = :actor",
+            ExpressionAttributeValues={":actor": {"S": actor_id}},
+            ScanIndexForward=False,
+            Limit=limit,
+        )
+        return [from_item(item) for item in response.get("Items", [])]

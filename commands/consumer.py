@@ -1,0 +1,65 @@
+"""What the worker does with one queue message: parse, execute, count, never swallow.
+
+- A body that is not a valid command is recorded as rejected
+  (`malformed_command`) and acknowledged: retrying cannot fix it.
+- A domain refusal is an outcome (rejected), recorded and acknowledged.
+- Anything else is counted on the command's record and re-raised, so SQS
+  retries the message and, after the last receive, the DLQ keeps it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from commands.models import InvalidCommand, parse_envelope
+from commands.service import CommandService, Outcome
+from resources.definitions import COMMANDS_HIGH
+
+#: Set on a message re-sent from a DLQ, so the worker reads the log before acting.
+REDRIVEN_ATTRIBUTE = "retake_redriven"
+
+
+@dataclass(frozen=True)
+class CommandMessage:
+    message_id: str
+    body: str
+    receive_count: int = 1
+    deduplication_id: str | None = None
+    redriven: bool = False
+
+    @property
+    def may_be_repeat(self) -> bool:
+        return self.receive_count > 1 or self.redriven
+
+
+class Telemetry(Protocol):
+    def outcome(self, command_id: str, actor_id: str, command_type: str, status: str) -> None:
+        """A command reached an outcome (succeeded, rejected, or failed)."""
+
+
+def process_message(
+    service: CommandService,
+    message: CommandMessage,
+    telemetry: Telemetry,
+    max_receive_count: int = COMMANDS_HIGH.max_receive_count,
+) -> Outcome | None:
+    try:
+        envelope = parse_envelope(message.body)
+    except InvalidCommand as problem:
+        command_id = message.deduplication_id or message.message_id
+        record = service.reject_malformed(command_id, message.body, str(problem))
+        telemetry.outcome(record.command_id, "unknown", "unknown", "rejected")
+        return None
+    command_id = str(envelope.command_id)
+    try:
+        outcome = service.execute(envelope, verify=message.may_be_repeat)
+    except Exception as error:
+        final = message.receive_count >= max_receive_count
+        service.record_failure(envelope, error, final=final)
+        telemetry.outcome(command_id, envelope.actor.user_id, envelope.command.type, "failed")
+        raise
+    telemetry.outcome(
+        command_id, envelope.actor.user_id, envelope.command.type, outcome.record.status
+    )
+    return outcome

@@ -1,0 +1,54 @@
+"""Lambda entry: the command worker, fed by SQS FIFO in batches with partial failures."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import (
+    SqsFifoPartialProcessor,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from adapters.bootstrap import write_side
+from adapters.keep_warm import is_keep_warm
+from commands.consumer import REDRIVEN_ATTRIBUTE, CommandMessage, process_message
+
+logger = Logger(service="worker")
+metrics = Metrics(namespace="Retake", service="worker")
+# One failed message holds back only the later messages of its own group (aggregate).
+processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+
+class _Telemetry:
+    def outcome(self, command_id: str, actor_id: str, command_type: str, status: str) -> None:
+        logger.info(
+            f"command {status}",
+            extra={"command_id": command_id, "actor": actor_id, "command_type": command_type},
+        )
+        metrics.add_metric(name=f"Commands{status.capitalize()}", unit=MetricUnit.Count, value=1)
+
+
+def record_handler(record: SQSRecord) -> None:
+    attributes = record.attributes
+    message = CommandMessage(
+        message_id=record.message_id,
+        body=record.body,
+        receive_count=int(attributes.approximate_receive_count or 1),
+        deduplication_id=attributes.message_deduplication_id,
+        redriven=REDRIVEN_ATTRIBUTE in (record.message_attributes or {}),
+    )
+    process_message(write_side().service, message, _Telemetry())
+
+
+@metrics.log_metrics
+@logger.inject_lambda_context
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if is_keep_warm(event):
+        return {"warm": True}
+    return process_partial_response(
+        event=event, record_handler=record_handler, processor=processor, context=context
+    )
