@@ -66,12 +66,14 @@ def build_submitter(
     if log is None:
         dynamodb = dynamodb or boto3.client("dynamodb", region_name=settings.region)
         log = DynamoDBCommandLog(settings.naming.table(COMMAND_LOG), client=dynamodb)
-    high = settings.commands_high_url or sqs.get_queue_url(
-        QueueName=settings.naming.queue(COMMANDS_HIGH)
-    )["QueueUrl"]
-    low = settings.commands_low_url or sqs.get_queue_url(
-        QueueName=settings.naming.queue(COMMANDS_LOW)
-    )["QueueUrl"]
+    high = (
+        settings.commands_high_url
+        or sqs.get_queue_url(QueueName=settings.naming.queue(COMMANDS_HIGH))["QueueUrl"]
+    )
+    low = (
+        settings.commands_low_url
+        or sqs.get_queue_url(QueueName=settings.naming.queue(COMMANDS_LOW))["QueueUrl"]
+    )
     return CommandSubmitter(log, SqsCommandBus({"high": high, "low": low}, client=sqs))
 
 

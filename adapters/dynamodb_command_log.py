@@ -77,23 +77,24 @@ class DynamoDBCommandLog(CommandLog):
         names["#status"] = "status"
         try:
             # Write-once: a second delivery must not overwrite the first final outcome.
-            self.client.update_item(
+            response = self.client.update_item(
                 TableName=self.table,
                 Key={"command_id": {"S": record.command_id}},
                 UpdateExpression="SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields))),
                 ConditionExpression=(
-                    "attribute_not_exists(command_id) "
-                    "OR NOT (#status IN (:succeeded, :rejected))"
+                    "attribute_not_exists(command_id) OR NOT (#status IN (:succeeded, :rejected))"
                 ),
                 ExpressionAttributeNames=names,
                 ExpressionAttributeValues=values,
+                # The stored record keeps attempts, failed_at and links written before.
+                ReturnValues="ALL_NEW",
             )
         except self.client.exceptions.ConditionalCheckFailedException:
             existing = self.get(record.command_id)
             if existing is not None and existing.status in FINAL:
                 return existing
             raise
-        return record
+        return from_item(response["Attributes"])
 
     def record_failure(self, record: CommandRecord, error: CommandError, final: bool) -> None:
         item = to_item(record)

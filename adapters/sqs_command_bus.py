@@ -21,9 +21,7 @@ class SqsCommandBus:
     SQS's five-minute window is dropped.
     """
 
-    def __init__(
-        self, queue_urls: dict[Priority, str], client: SQSClient | None = None
-    ) -> None:
+    def __init__(self, queue_urls: dict[Priority, str], client: SQSClient | None = None) -> None:
         self.queue_urls = queue_urls
         self._client = client
 

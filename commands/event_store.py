@@ -260,7 +260,9 @@ class EventStore(AggregateRecorder):
                     f"stream {stream_id} is at version {head.version}; "
                     f"cannot insert version {events[0].originator_version}"
                 )
-            pending.append(PendingCommit(stream_id, events, head, str(kwargs.get("command_id", ""))))
+            pending.append(
+                PendingCommit(stream_id, events, head, str(kwargs.get("command_id", "")))
+            )
         self.append(pending)
         return None
 

@@ -29,8 +29,9 @@ SYSTEM = "system"
 
 Title = Annotated[str, Field(min_length=1, max_length=400)]
 Text = Annotated[str, Field(max_length=4000)]
-TagList = Annotated[list[Annotated[str, Field(min_length=1, max_length=100)]],
-                    Field(min_length=1, max_length=50)]
+TagList = Annotated[
+    list[Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1, max_length=50)
+]
 
 
 class CommandModel(BaseModel):
@@ -292,8 +293,10 @@ def validate_envelope(payload: Envelope | Mapping[str, Any] | str | bytes) -> En
     except ValidationError as exc:
         raise InvalidCommand(
             [
-                {"field": ".".join(str(part) for part in error["loc"]) or "(body)",
-                 "message": error["msg"]}
+                {
+                    "field": ".".join(str(part) for part in error["loc"]) or "(body)",
+                    "message": error["msg"],
+                }
                 for error in exc.errors()
             ]
         ) from exc

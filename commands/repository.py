@@ -48,8 +48,11 @@ class Loaded:
     recent_command_ids: deque[str] = field(default_factory=lambda: deque(maxlen=RECENT_COMMANDS))
 
     def copy(self) -> Loaded:
-        return Loaded(copy.deepcopy(self.aggregate), self.head, deque(self.recent_command_ids,
-                                                                      maxlen=RECENT_COMMANDS))
+        return Loaded(
+            copy.deepcopy(self.aggregate),
+            self.head,
+            deque(self.recent_command_ids, maxlen=RECENT_COMMANDS),
+        )
 
 
 class AggregateCache:

@@ -31,7 +31,7 @@ MAX_ATTEMPTS = 6
 RECENT_COMMITS_TO_SEARCH = 40
 
 
-class ConflictsExhausted(Exception):  # noqa: N818 - the record fails and SQS retries it
+class ConflictsExhausted(Exception):
     """Every attempt lost the race for the stream; let the queue retry later."""
 
 
@@ -183,8 +183,10 @@ def _links_of(base: CommandRecord, log: CommandLog) -> tuple[str | None, str | N
 
 
 def _jsonable(details: dict[str, object]) -> dict[str, object]:
-    return {key: value if isinstance(value, (str, int, float, bool, list, type(None)))
-            else str(value) for key, value in details.items()}
+    return {
+        key: value if isinstance(value, (str, int, float, bool, list, type(None))) else str(value)
+        for key, value in details.items()
+    }
 
 
 __all__ = ["CommandService", "ConflictsExhausted", "EventRef", "Outcome"]

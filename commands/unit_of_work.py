@@ -21,7 +21,7 @@ _NOT_FOUND: dict[type[Aggregate], type[DomainError]] = {
 }
 
 
-class AlreadyApplied(Exception):  # noqa: N818 - a signal, not an error
+class AlreadyApplied(Exception):
     """This command's commit is already in the stream: a repeated delivery."""
 
     def __init__(self, stream_id: str) -> None:

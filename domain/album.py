@@ -24,7 +24,8 @@ class Album(Aggregate):
         """Version 2 added `description`; version-1 records are upcast with an empty one."""
 
         class_version = 2
-        touches: ClassVar[frozenset[str]] = frozenset({EVERYTHING})
+        # Undoing a creation deletes the album: existence is the fact it competes for.
+        touches: ClassVar[frozenset[str]] = frozenset({"existence"})
         owner: str
         title: str
         description: str
@@ -132,9 +133,10 @@ class Album(Aggregate):
             raise AlbumNotDeleted(f"Album '{self.title}' is not deleted.", album_id=str(self.id))
         self.trigger_event(self.Restored)
 
-    def accept_photo_of(self, owner: str) -> None:
-        """Refuse a photo unless this album is live and has the same owner."""
-        self._ensure_live()
+    def accept_photo_of(self, owner: str, *, deleted_ok: bool = False) -> None:
+        """Refuse a photo unless this album has the same owner and is live (or `deleted_ok`)."""
+        if not deleted_ok:
+            self._ensure_live()
         if owner != self.owner:
             raise OwnerMismatch(
                 "A photo can only move to an album of the same owner.", album_id=str(self.id)

@@ -2,7 +2,8 @@
 
 A photo points at its album (or at none: the owner's unsorted photos). A
 trashed photo accepts only restore and purge; purging is irreversible (its
-bytes are gone) and leaves a tombstone that refuses everything.
+bytes are gone) and leaves a tombstone that refuses everything. Tags are kept
+in alphabetical order, so undoing an untag restores them exactly.
 """
 
 from __future__ import annotations
@@ -24,7 +25,9 @@ PROCESSING_FAILED = "processing_failed"
 
 class Photo(Aggregate):
     class Registered(Aggregate.Created):
-        touches: ClassVar[frozenset[str]] = frozenset({EVERYTHING})
+        # Undoing an upload trashes the photo, so that is the fact it competes for;
+        # the pipeline's later results do not block it.
+        touches: ClassVar[frozenset[str]] = frozenset({"trash"})
         owner: str
         album_id: UUID | None
         filename: str
@@ -77,11 +80,11 @@ class Photo(Aggregate):
         tags: list[str]
 
         @property
-        def touches(self) -> frozenset[str]:  # type: ignore[override]
+        def touches(self) -> frozenset[str]:
             return frozenset(f"tag:{tag}" for tag in self.tags)
 
         def apply(self, photo: Photo) -> None:
-            photo.tags = [*photo.tags, *self.tags]
+            photo.tags = sorted({*photo.tags, *self.tags})
 
     class Untagged(Aggregate.Event):
         """Carries only the tags this event removed."""
@@ -89,7 +92,7 @@ class Photo(Aggregate):
         tags: list[str]
 
         @property
-        def touches(self) -> frozenset[str]:  # type: ignore[override]
+        def touches(self) -> frozenset[str]:
             return frozenset(f"tag:{tag}" for tag in self.tags)
 
         def apply(self, photo: Photo) -> None:
@@ -179,7 +182,9 @@ class Photo(Aggregate):
 
     def _ensure_not_purged(self) -> None:
         if self.purged:
-            raise PhotoPurged("This photo was purged; nothing can change it.", photo_id=str(self.id))
+            raise PhotoPurged(
+                "This photo was purged; nothing can change it.", photo_id=str(self.id)
+            )
 
     def _ensure_editable(self) -> None:
         self._ensure_not_purged()
@@ -237,11 +242,15 @@ class Photo(Aggregate):
         if present:
             self.trigger_event(self.Untagged, tags=present)
 
-    def move_to(self, album: Album | None) -> None:
-        """File the photo in `album`, or take it out of any album with None."""
+    def move_to(self, album: Album | None, *, returning: bool = False) -> None:
+        """File the photo in `album`, or take it out of any album with None.
+
+        `returning` (used by undo) lets a photo go back to an album deleted since:
+        it then shows as unsorted, and comes back with the album if that is restored.
+        """
         self._ensure_editable()
         if album is not None:
-            album.accept_photo_of(self.owner)
+            album.accept_photo_of(self.owner, deleted_ok=returning)
         target = album.id if album is not None else None
         if target != self.album_id:
             self.trigger_event(self.Moved, album_id=target, previous_album_id=self.album_id)
@@ -253,7 +262,9 @@ class Photo(Aggregate):
     def restore(self) -> None:
         self._ensure_not_purged()
         if not self.trashed:
-            raise PhotoNotTrashed(f"Photo '{self.title}' is not in the trash.", photo_id=str(self.id))
+            raise PhotoNotTrashed(
+                f"Photo '{self.title}' is not in the trash.", photo_id=str(self.id)
+            )
         self.trigger_event(self.Restored)
 
     def purge(self) -> None:

@@ -129,7 +129,7 @@ def _(event: Photo.Untagged, photo: Photo, albums: AlbumLookup) -> None:
 @_compensate.register
 def _(event: Photo.Moved, photo: Photo, albums: AlbumLookup) -> None:
     previous = event.previous_album_id
-    photo.move_to(albums(previous) if previous is not None else None)
+    photo.move_to(albums(previous) if previous is not None else None, returning=True)
 
 
 @_compensate.register

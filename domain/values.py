@@ -18,8 +18,8 @@ SHARE_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 _CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f\x7f/\\]")
 
 
-def _has_control_characters(text: str) -> bool:
-    return any(unicodedata.category(ch) == "Cc" and ch not in "\n\t" for ch in text)
+def _has_control_characters(text: str, allowed: str = "\n\t") -> bool:
+    return any(unicodedata.category(ch) == "Cc" and ch not in allowed for ch in text)
 
 
 def title(value: str) -> str:
@@ -30,7 +30,8 @@ def title(value: str) -> str:
             f"A title must be 1 to {TITLE_MAX} characters long (got {len(cleaned)}).",
             field="title",
         )
-    if _has_control_characters(cleaned):
+    # Line breaks and tabs are fine in captions, not in a one-line title.
+    if _has_control_characters(cleaned, allowed=""):
         raise InvalidValue("A title cannot contain control characters.", field="title")
     return cleaned
 
@@ -57,9 +58,7 @@ def tag(value: str) -> str:
             field="tags",
         )
     if _has_control_characters(cleaned) or "/" in cleaned:
-        raise InvalidValue(
-            "A tag cannot contain control characters or '/'.", field="tags"
-        )
+        raise InvalidValue("A tag cannot contain control characters or '/'.", field="tags")
     return cleaned
 
 

@@ -14,6 +14,7 @@ from resources.definitions import QUEUES, TABLES, Naming, QueueSpec, TableSpec
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.literals import QueueAttributeNameType
 
 
 def create_table(dynamodb: DynamoDBClient, spec: TableSpec, naming: Naming) -> str:
@@ -61,12 +62,12 @@ def create_table(dynamodb: DynamoDBClient, spec: TableSpec, naming: Naming) -> s
 
 def create_queue(sqs: SQSClient, spec: QueueSpec, naming: Naming) -> str:
     """Create the queue and its DLQ, wired by a redrive policy; return the queue URL."""
-    fifo_attributes = {"FifoQueue": "true"} if spec.fifo else {}
+    fifo_attributes: dict[QueueAttributeNameType, str] = {"FifoQueue": "true"} if spec.fifo else {}
     dlq_url = sqs.create_queue(QueueName=naming.dlq(spec), Attributes=fifo_attributes)["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"
-    ]["QueueArn"]
-    attributes = {
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
+    attributes: dict[QueueAttributeNameType, str] = {
         **fifo_attributes,
         "VisibilityTimeout": str(spec.visibility_timeout_seconds),
         "RedrivePolicy": json.dumps(

@@ -18,6 +18,7 @@ from commands.authorization import ensure_may_revert, ensure_may_write
 from commands.command_log import CommandRecord, EventRef
 from commands.handlers.context import HandlerContext, handles
 from commands.models import RedoCommand, UndoCommand
+from commands.unit_of_work import AlreadyApplied
 from domain.album import Album
 from domain.errors import DomainError, NotUndoable
 from domain.undo import aggregate_class, compensate, irreversible_reason, overlaps, touched
@@ -43,7 +44,7 @@ class UndoConflict(DomainError):
     code = "undo_conflict"
 
 
-class TargetPending(Exception):  # noqa: N818 - retried by SQS, not a rejection
+class TargetPending(Exception):
     """The target command has not finished yet; try again later."""
 
 
@@ -95,16 +96,15 @@ def _undo(ctx: HandlerContext, target: CommandRecord, force: bool) -> None:
 
 def _redo(ctx: HandlerContext, target: CommandRecord, force: bool) -> None:
     if not target.undone:
-        raise NotUndone("This command is not undone, so there is nothing to redo.",
-                        command_id=target.command_id)
+        raise NotUndone(
+            "This command is not undone, so there is nothing to redo.", command_id=target.command_id
+        )
     last_undo = _record(ctx, target.undone_by[-1])
     _reverse(ctx, last_undo.events, force, target)
     ctx.redoes = target.command_id
 
 
-def _reverse(
-    ctx: HandlerContext, refs: list[EventRef], force: bool, target: CommandRecord
-) -> None:
+def _reverse(ctx: HandlerContext, refs: list[EventRef], force: bool, target: CommandRecord) -> None:
     """Append the compensation of every event in `refs`, newest first."""
     if not refs:
         raise NothingToUndo("This command changed nothing.", command_id=target.command_id)
@@ -117,9 +117,9 @@ def _reverse(
             if reason:
                 raise NotUndoable(reason, command_id=target.command_id)
         facts = frozenset().union(*(touched(event) for event in events))
-        later_commands |= {cid for cid, event in later if overlaps(facts, touched(event))}
+        overlapping = [cid for cid, event in later if cid and overlaps(facts, touched(event))]
+        later_commands |= _standing(ctx, overlapping)
         plan.append((ref.stream_id, events))
-    later_commands.discard("")
     if later_commands and not force:
         raise UndoConflict(
             "A later change touched the same thing; undo that first.",
@@ -131,12 +131,45 @@ def _reverse(
             compensate(event, aggregate, lambda album_id: ctx.uow.get(Album, album_id))
 
 
-def _events_and_later(ctx: HandlerContext, ref: EventRef) -> tuple[list[Any], list[tuple[str, Any]]]:
+def _standing(ctx: HandlerContext, command_ids: list[str]) -> set[str]:
+    """The later commands whose change still stands, in a stream's order.
+
+    An undo or redo that comes right after the change it takes back cancels it,
+    matched like brackets: so undoing newest first (as the conflict advises), or
+    redoing in the reverse order, is not refused. Out-of-order reversals stand.
+    """
+    stack: list[tuple[str, CommandRecord | None]] = []
+    for command_id in dict.fromkeys(command_ids):
+        record = ctx.log.get(command_id)
+        top = stack[-1][1] if stack else None
+        if record is not None and top is not None and _takes_back(record, top):
+            stack.pop()
+        else:
+            stack.append((command_id, record))
+    return {command_id for command_id, _ in stack}
+
+
+def _takes_back(later: CommandRecord, earlier: CommandRecord) -> bool:
+    """Whether `later` is the undo (or redo) that reverses `earlier`'s change."""
+    original = earlier.undoes or earlier.redoes or earlier.command_id
+    if earlier.undoes:
+        return later.redoes == original
+    return later.undoes == original
+
+
+def _events_and_later(
+    ctx: HandlerContext, ref: EventRef
+) -> tuple[list[Any], list[tuple[str, Any]]]:
     """The referenced events of a stream, and every (command id, event) after them."""
-    commits = ctx.repository.store.read_commits(ref.stream_id, after_version=ref.first_version - 1)
+    commits = ctx.repository.store.read_commits(
+        ref.stream_id, after_version=ref.first_version - 1, at_commit_boundary=True
+    )
     events: list[Any] = []
     later: list[tuple[str, Any]] = []
     for commit in commits:
+        if commit.command_id == ctx.uow.command_id:
+            # This undo's own compensation is already written: a repeated delivery.
+            raise AlreadyApplied(ref.stream_id)
         for chained in commit.events:
             if chained.version < ref.first_version:
                 continue

@@ -8,9 +8,6 @@ back the clients and physical names.
 
 from __future__ import annotations
 
-import logging
-import socket
-import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -18,8 +15,8 @@ from typing import TYPE_CHECKING
 
 import boto3
 import pytest
-from moto.server import ThreadedMotoServer
 
+from local_stack.moto_server import MotoServer, point_boto3_at, start_moto
 from resources.definitions import QUEUES, Naming, TableSpec
 from resources.provision import provision
 
@@ -53,36 +50,22 @@ class AwsContext:
         return self.naming.table(spec)
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
-def moto_server() -> Iterator[str]:
-    """One moto server for the whole session; yields its endpoint URL."""
-    logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    port = _free_port()
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
-    server.start()
+def moto_server() -> Iterator[MotoServer]:
+    """One moto server for the whole session."""
+    server = start_moto()
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield server
     finally:
         server.stop()
 
 
 @pytest.fixture
-def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> AwsContext:
+def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> AwsContext:
     """An empty moto with Retake's tables and queues, and boto3 pointed at it."""
-    reset = urllib.request.Request(f"{moto_server}/moto-api/reset", method="POST")
-    with urllib.request.urlopen(reset, timeout=10):
-        pass
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_server)
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
-    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    moto_server.reset()
+    for name, value in point_boto3_at(moto_server.endpoint, REGION).items():
+        monkeypatch.setenv(name, value)
     for leftover in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_SECURITY_TOKEN"):
         monkeypatch.delenv(leftover, raising=False)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
@@ -92,4 +75,4 @@ def aws(moto_server: str, monkeypatch: pytest.MonkeyPatch) -> AwsContext:
     queue_urls = {spec.name: created[spec.name] for spec in QUEUES}
     for spec in QUEUES:
         queue_urls[f"{spec.name}-dlq"] = sqs.get_queue_url(QueueName=naming.dlq(spec))["QueueUrl"]
-    return AwsContext(moto_server, dynamodb, sqs, naming, queue_urls)
+    return AwsContext(moto_server.endpoint, dynamodb, sqs, naming, queue_urls)

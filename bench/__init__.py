@@ -1,0 +1,1 @@
+"""Retake's benchmarks: `python -m bench [ID ...]` (or `make bench`) runs them."""

@@ -1,0 +1,103 @@
+"""Run the benchmarks and record their figures: `python -m bench [ID ...]`.
+
+Each benchmark prints one line `bench: <id> = <value> <unit> (target <op> <value>)`
+followed by its notes; the table of the latest figures goes to BENCHMARKS.md
+(figures of benchmarks not run this time are kept from the previous run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from bench.common import Result
+from bench.event_store import append_scaling, load_long_stream
+from bench.write_path import vs_eventsourcing_sqlite, write_requests_per_command
+
+BENCHMARKS: dict[str, Callable[[], Result]] = {
+    "write-requests-per-command": write_requests_per_command,
+    "append-scaling": append_scaling,
+    "load-long-stream": load_long_stream,
+    "vs-eventsourcing-sqlite": vs_eventsourcing_sqlite,
+}
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "bench" / "results.json"
+REPORT = ROOT / "BENCHMARKS.md"
+
+
+def _record(result: Result, seconds: float) -> dict[str, object]:
+    return {
+        "id": result.id,
+        "value": result.value,
+        "unit": result.unit,
+        "target": f"{result.target_op} {result.target:g}" if result.target_op else "none yet",
+        "met": result.met,
+        "notes": result.notes,
+        "seconds": round(seconds, 1),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "cores": os.cpu_count(),
+        "command": f"python -m bench {result.id}",
+    }
+
+
+def _write_report(records: dict[str, dict[str, object]]) -> None:
+    lines = [
+        "# Benchmarks",
+        "",
+        "Latest figures, produced by `make bench` (all) or `python -m bench ID` (one).",
+        "Each ratio is measured side by side in one run; absolute times on this machine drift.",
+        "",
+        "| figure | value | target | met | date | cores | command |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for bench_id in BENCHMARKS:
+        record = records.get(bench_id)
+        if record is None:
+            continue
+        met = {True: "yes", False: "**no**", None: "n/a"}[record["met"]]
+        lines.append(
+            f"| `{bench_id}` | {float(record['value']):.3g} {record['unit']} | "
+            f"{record['target']} | {met} | {record['date']} | {record['cores']} | "
+            f"`{record['command']}` |"
+        )
+    lines += ["", "## Notes", ""]
+    for bench_id in BENCHMARKS:
+        record = records.get(bench_id)
+        if record is None:
+            continue
+        lines.append(f"### `{bench_id}`")
+        lines.append("")
+        lines += [f"- {note}" for note in record["notes"]]
+        lines.append("")
+    REPORT.write_text("\n".join(lines))
+
+
+def main(argv: list[str]) -> int:
+    unknown = [name for name in argv if name not in BENCHMARKS]
+    if unknown:
+        print(f"unknown benchmark(s): {', '.join(unknown)}; known: {', '.join(BENCHMARKS)}",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    chosen = argv or list(BENCHMARKS)
+    records = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    for number, bench_id in enumerate(chosen, start=1):
+        print(f"[{number}/{len(chosen)}] {bench_id}", file=sys.stderr, flush=True)
+        started = time.perf_counter()
+        result = BENCHMARKS[bench_id]()
+        print(result.line(), flush=True)
+        for note in result.notes:
+            print(f"    {note}", flush=True)
+        records[bench_id] = _record(result, time.perf_counter() - started)
+        RESULTS.write_text(json.dumps(records, indent=2) + "\n")
+        _write_report(records)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

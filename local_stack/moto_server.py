@@ -1,0 +1,72 @@
+"""moto's server on loopback: the AWS stand-in for the local stack, tests and benchmarks."""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+from moto.server import ThreadedMotoServer
+
+LOOPBACK = "127.0.0.1"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+}
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@dataclass
+class MotoServer:
+    server: ThreadedMotoServer
+    endpoint: str
+
+    def reset(self) -> None:
+        """Wipe every resource and item (moto's own reset API)."""
+        request = urllib.request.Request(f"{self.endpoint}/moto-api/reset", method="POST")
+        with urllib.request.urlopen(request, timeout=10):
+            pass
+
+    def stop(self) -> None:
+        self.server.stop()
+
+
+def start_moto(port: int | None = None) -> MotoServer:
+    """Start moto's threaded server on loopback only (it refuses other addresses)."""
+    logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    port = port or free_port()
+    server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
+    server.start()
+    return MotoServer(server, f"http://{LOOPBACK}:{port}")
+
+
+def point_boto3_at(endpoint: str, region: str = "us-east-1") -> dict[str, str]:
+    """The environment that sends every boto3 client to `endpoint`."""
+    return {"AWS_ENDPOINT_URL": endpoint, "AWS_DEFAULT_REGION": region, **FAKE_CREDENTIALS}
+
+
+@contextmanager
+def running_moto() -> Iterator[MotoServer]:
+    """moto for the duration of a block, with boto3 pointed at it through the environment."""
+    moto = start_moto()
+    saved = {key: os.environ.get(key) for key in point_boto3_at(moto.endpoint)}
+    os.environ.update(point_boto3_at(moto.endpoint))
+    try:
+        yield moto
+    finally:
+        moto.stop()
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value

@@ -1,0 +1,134 @@
+"""An SQS event-source mapping, as Lambda runs it: poll, invoke with a batch, delete.
+
+Partial batch responses are honoured: only the items the function reports in
+`batchItemFailures` stay on the queue (a raised exception keeps the whole
+batch); they return after the queue's visibility timeout, or sooner when
+`failed_visibility_seconds` is set (a local speed-up), and move to the DLQ
+once the queue's maxReceiveCount is reached.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import MessageTypeDef
+
+Invoke = Callable[[dict[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class PollResult:
+    received: int
+    succeeded: int
+    failed: int
+
+
+def _lambda_attribute(value: dict[str, Any]) -> dict[str, Any]:
+    converted: dict[str, Any] = {
+        "dataType": value.get("DataType", "String"),
+        "stringListValues": [],
+        "binaryListValues": [],
+    }
+    if "StringValue" in value:
+        converted["stringValue"] = value["StringValue"]
+    if "BinaryValue" in value:
+        converted["binaryValue"] = value["BinaryValue"]
+    return converted
+
+
+def sqs_event(messages: list[MessageTypeDef], queue_arn: str, region: str) -> dict[str, Any]:
+    """The event Lambda builds from received messages."""
+    return {
+        "Records": [
+            {
+                "messageId": message["MessageId"],
+                "receiptHandle": message["ReceiptHandle"],
+                "body": message["Body"],
+                "attributes": dict(message.get("Attributes", {})),
+                "messageAttributes": {
+                    name: _lambda_attribute(dict(value))
+                    for name, value in message.get("MessageAttributes", {}).items()
+                },
+                "md5OfBody": message.get("MD5OfBody")
+                or hashlib.md5(message["Body"].encode()).hexdigest(),
+                "eventSource": "aws:sqs",
+                "eventSourceARN": queue_arn,
+                "awsRegion": region,
+            }
+            for message in messages
+        ]
+    }
+
+
+class SqsEventSource:
+    def __init__(
+        self,
+        sqs: SQSClient,
+        queue_url: str,
+        invoke: Invoke,
+        *,
+        batch_size: int = 10,
+        wait_seconds: int = 0,
+        failed_visibility_seconds: int | None = None,
+    ) -> None:
+        self.sqs = sqs
+        self.queue_url = queue_url
+        self.invoke = invoke
+        self.batch_size = batch_size
+        self.wait_seconds = wait_seconds
+        self.failed_visibility_seconds = failed_visibility_seconds
+        attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+        self.queue_arn = attributes["Attributes"]["QueueArn"]
+        self.region = self.queue_arn.split(":")[3]
+
+    def poll_once(self) -> PollResult:
+        response = self.sqs.receive_message(
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=self.wait_seconds,
+            AttributeNames=["All"],
+            MessageAttributeNames=["All"],
+        )
+        messages = response.get("Messages", [])
+        if not messages:
+            return PollResult(0, 0, 0)
+        try:
+            result = self.invoke(sqs_event(messages, self.queue_arn, self.region))
+            failures = {
+                failure["itemIdentifier"] for failure in (result or {}).get("batchItemFailures", [])
+            }
+        except Exception:
+            failures = {message["MessageId"] for message in messages}
+        done = [message for message in messages if message["MessageId"] not in failures]
+        for start in range(0, len(done), 10):
+            self.sqs.delete_message_batch(
+                QueueUrl=self.queue_url,
+                Entries=[
+                    {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
+                    for index, message in enumerate(done[start : start + 10])
+                ],
+            )
+        if self.failed_visibility_seconds is not None:
+            for message in messages:
+                if message["MessageId"] in failures:
+                    self.sqs.change_message_visibility(
+                        QueueUrl=self.queue_url,
+                        ReceiptHandle=message["ReceiptHandle"],
+                        VisibilityTimeout=self.failed_visibility_seconds,
+                    )
+        return PollResult(len(messages), len(done), len(failures))
+
+    def drain(self, max_polls: int = 1000) -> int:
+        """Poll until the queue answers empty; return how many messages succeeded."""
+        succeeded = 0
+        for _ in range(max_polls):
+            result = self.poll_once()
+            succeeded += result.succeeded
+            if result.received == 0:
+                return succeeded
+        return succeeded

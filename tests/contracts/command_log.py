@@ -1,0 +1,336 @@
+"""The command log contract, run against the in-memory fake and DynamoDB alike.
+
+A subclass named `Test...` supplies a new, empty log. The rules under test are
+the ones exactly-once execution and the audit trail rest on: an accepted record
+is never overwritten, the first final outcome wins, a late failure report
+changes nothing, and undo/redo links are idempotent.
+"""
+
+from __future__ import annotations
+
+from abc import ABC, abstractmethod
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from uuid import uuid4
+
+from commands.command_log import CommandError, CommandLog, CommandRecord, EventRef
+
+ALICE = "alice"
+BOB = "bob"
+_EPOCH = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
+
+
+def accepted(
+    actor_id: str = ALICE,
+    *,
+    issued_minutes: int = 0,
+    payload: dict[str, Any] | None = None,
+    command_type: str = "RenameAlbum",
+) -> CommandRecord:
+    """An accepted record, as the submitter writes it."""
+    album_id = str(uuid4())
+    issued_at = (_EPOCH + timedelta(minutes=issued_minutes)).isoformat()
+    return CommandRecord(
+        command_id=str(uuid4()),
+        type=command_type,
+        actor_id=actor_id,
+        actor_groups=["gallery"],
+        aggregate_id=album_id,
+        payload=payload if payload is not None else {"album_id": album_id, "title": "Iceland"},
+        priority="high",
+        issued_at=issued_at,
+        accepted_at=issued_at,
+    )
+
+
+def succeeded(record: CommandRecord, first_version: int = 2) -> CommandRecord:
+    return record.model_copy(
+        update={
+            "status": "succeeded",
+            "succeeded_at": _EPOCH.isoformat(),
+            "events": [
+                EventRef(
+                    stream_id=record.aggregate_id,
+                    first_version=first_version,
+                    last_version=first_version,
+                )
+            ],
+        }
+    )
+
+
+def rejected(record: CommandRecord) -> CommandRecord:
+    return record.rejected("album_not_found", "No album with that id.", {"id": record.aggregate_id})
+
+
+CRASH = CommandError(code="internal_error", message="ConnectionError: network down")
+
+
+class CommandLogContract(ABC):
+    @abstractmethod
+    def create_log(self) -> CommandLog:
+        """A new, empty command log."""
+
+    # -- accepting ------------------------------------------------------------------------
+
+    def test_an_accepted_record_reads_back_as_written(self) -> None:
+        log = self.create_log()
+        record = accepted()
+
+        log.record_accepted(record)
+
+        assert log.get(record.command_id) == record
+        assert log.get(str(uuid4())) is None
+
+    def test_recording_an_accepted_command_twice_never_overwrites_it(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+
+        log.record_accepted(record.model_copy(update={"reason": "a second submission"}))
+
+        assert log.get(record.command_id) == record
+
+    def test_a_late_acceptance_does_not_reopen_a_finished_command(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+        done = log.finish(succeeded(record))
+
+        log.record_accepted(record)
+
+        assert log.get(record.command_id) == done
+
+    # -- finishing ------------------------------------------------------------------------
+
+    def test_finish_returns_and_stores_the_final_record(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+
+        done = log.finish(succeeded(record))
+
+        assert done.status == "succeeded"
+        assert done.events == succeeded(record).events
+        assert log.get(record.command_id) == done
+
+    def test_finish_is_write_once_and_a_second_outcome_returns_the_first(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+        first = log.finish(succeeded(record))
+
+        second = log.finish(rejected(record))
+
+        assert second == first
+        assert second.status == "succeeded" and second.error is None
+        assert log.get(record.command_id) == first
+
+    def test_a_rejection_is_final_too(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+        first = log.finish(rejected(record))
+
+        second = log.finish(succeeded(record))
+
+        assert second == first
+        assert second.status == "rejected"
+        assert second.error is not None and second.error.code == "album_not_found"
+        assert second.error.details == {"id": record.aggregate_id}
+
+    def test_finish_after_failed_attempts_keeps_the_attempt_count(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+        log.record_failure(record, CRASH, final=False)
+        log.record_failure(record, CRASH, final=False)
+
+        done = log.finish(succeeded(record))
+
+        assert done.status == "succeeded"
+        assert done.attempts == 2
+        assert done.error is None
+        assert log.get(record.command_id) == done
+
+    # -- failures -------------------------------------------------------------------------
+
+    def test_a_crashed_attempt_is_counted_and_the_command_stays_accepted(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+
+        log.record_failure(record, CRASH, final=False)
+
+        stored = log.get(record.command_id)
+        assert stored is not None
+        assert (stored.status, stored.attempts, stored.error) == ("accepted", 1, CRASH)
+        assert stored.failed_at is None
+        assert not stored.is_final
+
+    def test_the_last_failure_marks_the_command_failed_but_not_final(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+        log.record_failure(record, CRASH, final=False)
+
+        log.record_failure(record, CRASH, final=True)
+
+        stored = log.get(record.command_id)
+        assert stored is not None
+        assert (stored.status, stored.attempts) == ("failed", 2)
+        assert stored.failed_at is not None
+        assert stored.error == CRASH
+        assert not stored.is_final
+
+    def test_a_redriven_command_that_succeeds_wins_over_failed(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+        log.record_failure(record, CRASH, final=True)
+        failed = log.get(record.command_id)
+        assert failed is not None and failed.failed_at is not None
+
+        done = log.finish(succeeded(record))
+
+        assert done.status == "succeeded"
+        assert done.error is None
+        assert (done.attempts, done.failed_at) == (1, failed.failed_at)
+        assert log.get(record.command_id) == done
+
+    def test_a_failure_after_a_final_outcome_changes_nothing(self) -> None:
+        log = self.create_log()
+        for outcome in (succeeded, rejected):
+            record = accepted()
+            log.record_accepted(record)
+            done = log.finish(outcome(record))
+
+            log.record_failure(record, CRASH, final=False)
+            log.record_failure(record, CRASH, final=True)
+
+            assert log.get(record.command_id) == done
+
+    def test_a_failure_of_a_command_never_accepted_is_still_recorded(self) -> None:
+        log = self.create_log()
+        record = accepted()
+
+        log.record_failure(record, CRASH, final=True)
+
+        stored = log.get(record.command_id)
+        assert stored is not None
+        assert (stored.type, stored.actor_id, stored.aggregate_id) == (
+            record.type,
+            record.actor_id,
+            record.aggregate_id,
+        )
+        assert (stored.status, stored.attempts) == ("failed", 1)
+
+    # -- undo and redo links --------------------------------------------------------------
+
+    def test_undo_and_redo_links_are_idempotent_ordered_and_flip_undone(self) -> None:
+        log = self.create_log()
+        target = accepted()
+        log.record_accepted(target)
+        log.finish(succeeded(target))
+        first_undo, redo, second_undo = (str(uuid4()) for _ in range(3))
+
+        log.link_undo(target.command_id, first_undo)
+        log.link_undo(target.command_id, first_undo)
+        after_undo = log.get(target.command_id)
+        log.link_redo(target.command_id, redo)
+        log.link_redo(target.command_id, redo)
+        after_redo = log.get(target.command_id)
+        log.link_undo(target.command_id, second_undo)
+        log.link_undo(target.command_id, first_undo)
+        after_second_undo = log.get(target.command_id)
+
+        assert after_undo is not None and after_redo is not None
+        assert after_second_undo is not None
+        assert (after_undo.undone_by, after_undo.redone_by, after_undo.undone) == (
+            [first_undo],
+            [],
+            True,
+        )
+        assert (after_redo.redone_by, after_redo.undone) == ([redo], False)
+        assert after_second_undo.undone_by == [first_undo, second_undo]
+        assert after_second_undo.redone_by == [redo]
+        assert after_second_undo.undone
+        assert after_second_undo.status == "succeeded"
+
+    def test_links_survive_a_late_outcome(self) -> None:
+        log = self.create_log()
+        target = accepted()
+        log.record_accepted(target)
+        undo_id = str(uuid4())
+        log.link_undo(target.command_id, undo_id)
+
+        done = log.finish(succeeded(target))
+
+        assert done.undone_by == [undo_id]
+        assert log.get(target.command_id) == done
+
+    def test_linking_an_unknown_command_creates_nothing(self) -> None:
+        log = self.create_log()
+        unknown = str(uuid4())
+
+        log.link_undo(unknown, str(uuid4()))
+        log.link_redo(unknown, str(uuid4()))
+
+        assert log.get(unknown) is None
+
+    # -- history --------------------------------------------------------------------------
+
+    def test_history_is_one_actors_commands_newest_first(self) -> None:
+        log = self.create_log()
+        alices = [accepted(ALICE, issued_minutes=minute) for minute in (3, 1, 4, 0, 2)]
+        bobs = [accepted(BOB, issued_minutes=minute) for minute in (5, 6)]
+        for record in [*alices, *bobs]:
+            log.record_accepted(record)
+        log.finish(succeeded(alices[0]))
+
+        history = log.history(ALICE)
+        latest_two = log.history(ALICE, limit=2)
+
+        newest_first = sorted(alices, key=lambda record: record.issued_at, reverse=True)
+        assert [r.command_id for r in history] == [r.command_id for r in newest_first]
+        assert [r.command_id for r in latest_two] == [r.command_id for r in newest_first[:2]]
+        assert history[1].status == "succeeded"
+        assert log.history("nobody") == []
+
+    # -- round trip -----------------------------------------------------------------------
+
+    def test_records_round_trip_exactly_with_nested_payloads(self) -> None:
+        log = self.create_log()
+        payload: dict[str, Any] = {
+            "photo_id": str(uuid4()),
+            "width": 4000,
+            "metadata": {
+                "exif": {"FNumber": 1.8, "ExposureTime": 0.004, "Lens": None},
+                "gps": [64.1466, -21.9426, {"altitude": 12.5, "ref": None}],
+                "keywords": ["iceland", "", "ünïcødé"],
+                "empty": {},
+                "nothing": [],
+                "flash": False,
+                "count": 0,
+            },
+            "renditions": {"thumb": "thumbs/a.jpg"},
+            "album_id": None,
+        }
+        record = accepted(payload=payload, command_type="AttachProcessing").model_copy(
+            update={"causation_id": str(uuid4()), "reason": "pipeline result"}
+        )
+        log.record_accepted(record)
+        finished = record.rejected(
+            "invalid_value",
+            "A width must be positive.",
+            {"field": "width", "limits": [1, 100000], "ratio": 0.75, "hint": None},
+        )
+
+        stored = log.get(record.command_id)
+        done = log.finish(finished)
+        again = log.get(record.command_id)
+
+        assert stored == record
+        assert stored.model_dump_json() == record.model_dump_json()
+        assert done == finished == again
+        assert again.model_dump_json() == finished.model_dump_json()
