@@ -103,11 +103,57 @@ COMMAND_LOG = TableSpec(
     indexes=(
         Index("by_actor", Key("actor_id"), Key("issued_at")),
         Index("by_aggregate", Key("aggregate_id"), Key("issued_at")),
+        Index("by_type", Key("type"), Key("issued_at")),
+        Index("by_day", Key("issued_day"), Key("issued_at")),
     ),
     purpose="one record per command: status, outcome, events and undo/redo links",
 )
 
-TABLES: tuple[TableSpec, ...] = (EVENTS, SNAPSHOTS, COMMAND_LOG)
+ALBUM_VIEWS = TableSpec(
+    name="album-views",
+    hash_key=Key("album_id"),
+    indexes=(Index("by_owner", Key("owner"), Key("created_at")),),
+    purpose="read model: one row per album",
+)
+
+PHOTO_VIEWS = TableSpec(
+    name="photo-views",
+    hash_key=Key("photo_id"),
+    indexes=(
+        Index("by_album", Key("album_key"), Key("album_order")),
+        Index("by_owner", Key("owner"), Key("created_at")),
+    ),
+    purpose="read model: one row per photo; album_key is the album id or 'unsorted#<owner>'",
+)
+
+TAG_VIEWS = TableSpec(
+    name="tag-views",
+    hash_key=Key("owner_tag"),
+    range_key=Key("photo_id"),
+    purpose="read model: one row per (owner, tag, photo), kept as a tombstone when untagged",
+)
+
+SHARE_VIEWS = TableSpec(
+    name="share-views",
+    hash_key=Key("token"),
+    purpose="read model: share-link token -> album, kept as a tombstone when unshared",
+)
+
+COMMAND_VIEWS = TableSpec(
+    name="command-views",
+    hash_key=Key("command_id"),
+    purpose="read model: which streams of a command the projections have applied",
+)
+
+WRITE_TABLES: tuple[TableSpec, ...] = (EVENTS, SNAPSHOTS, COMMAND_LOG)
+READ_TABLES: tuple[TableSpec, ...] = (
+    ALBUM_VIEWS,
+    PHOTO_VIEWS,
+    TAG_VIEWS,
+    SHARE_VIEWS,
+    COMMAND_VIEWS,
+)
+TABLES: tuple[TableSpec, ...] = WRITE_TABLES + READ_TABLES
 
 COMMANDS_HIGH = QueueSpec(
     name="commands-high",

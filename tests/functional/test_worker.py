@@ -27,10 +27,12 @@ def test_a_batch_of_commands_is_executed_and_each_outcome_recorded(
 ) -> None:
     # given
     album_id = uuid4()
-    create = submitted(write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=album_id,
-                                                                             title="Trip")))
-    rename = submitted(write_side, Envelope(actor=ALICE, command=RenameAlbum(album_id=album_id,
-                                                                             title="Iceland")))
+    create = submitted(
+        write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=album_id, title="Trip"))
+    )
+    rename = submitted(
+        write_side, Envelope(actor=ALICE, command=RenameAlbum(album_id=album_id, title="Iceland"))
+    )
     # when
     response = worker.handler(sqs_event(create, rename), context)
     # then
@@ -56,8 +58,9 @@ def test_a_malformed_body_is_rejected_once_and_not_retried(
 def test_a_domain_refusal_is_an_outcome_not_a_failure(
     write_side: WriteSide, context: FakeLambdaContext
 ) -> None:
-    rename = submitted(write_side, Envelope(actor=ALICE, command=RenameAlbum(album_id=uuid4(),
-                                                                             title="Nowhere")))
+    rename = submitted(
+        write_side, Envelope(actor=ALICE, command=RenameAlbum(album_id=uuid4(), title="Nowhere"))
+    )
     response = worker.handler(sqs_event(rename), context)
     assert response == {"batchItemFailures": []}
     record = write_side.log.get(str(rename.command_id))
@@ -78,10 +81,12 @@ def test_a_crash_fails_only_that_record_and_counts_the_attempt(
         return original(pending)
 
     monkeypatch.setattr(write_side.store, "append", flaky_append)
-    crash = submitted(write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=doomed,
-                                                                            title="A")))
-    works = submitted(write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=fine,
-                                                                            title="B")))
+    crash = submitted(
+        write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=doomed, title="A"))
+    )
+    works = submitted(
+        write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=fine, title="B"))
+    )
     # when
     response = worker.handler(sqs_event(crash, works), context)
     # then
@@ -98,8 +103,9 @@ def test_the_last_receive_marks_the_command_failed(
     monkeypatch.setattr(
         write_side.store, "append", lambda pending: (_ for _ in ()).throw(OSError("disk"))
     )
-    crash = submitted(write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=uuid4(),
-                                                                            title="A")))
+    crash = submitted(
+        write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=uuid4(), title="A"))
+    )
     # when: the only record of the batch fails, Powertools fails the whole invocation
     with pytest.raises(BatchProcessingError):
         worker.handler(sqs_event(crash, receive_count=5), context)
@@ -112,8 +118,9 @@ def test_a_redelivered_command_has_its_effect_once_and_reports_the_first_outcome
     write_side: WriteSide, context: FakeLambdaContext
 ) -> None:
     album_id = uuid4()
-    create = submitted(write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=album_id,
-                                                                             title="Once")))
+    create = submitted(
+        write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=album_id, title="Once"))
+    )
     worker.handler(sqs_event(create), context)
     first = write_side.log.get(str(create.command_id))
     # when: SQS delivers the same message again (visibility timeout ran out)
@@ -124,8 +131,6 @@ def test_a_redelivered_command_has_its_effect_once_and_reports_the_first_outcome
     assert len(write_side.store.read_commits(str(album_id))) == 1
 
 
-def test_the_keep_warm_ping_does_no_work(
-    write_side: WriteSide, context: FakeLambdaContext
-) -> None:
+def test_the_keep_warm_ping_does_no_work(write_side: WriteSide, context: FakeLambdaContext) -> None:
     assert worker.handler(load_event("keep_warm.json"), context) == {"warm": True}
     assert list(write_side.store.all_commits()) == []
