@@ -4,7 +4,7 @@ Events table (`resources.definitions.EVENTS`), one item per commit, keyed by the
 commit's first version, so two writers from the same head race for one key:
 
     stream_id S (hash), version N (range: first event's version), last_version N,
-    command_id S, committed_at S, events L of M {v N, topic S, state B, prev S, hash S}
+    command_id S, committed_at S, aggregate_type S, owner S, actor_id S, events L of M {v N, topic S, state B, prev S, hash S}
 
 A commit must fit in one item (400 KB on DynamoDB). Snapshots table (`SNAPSHOTS`):
 
@@ -292,6 +292,9 @@ def commit_item(commit: Commit) -> dict[str, AttributeValueTypeDef]:
         "last_version": {"N": str(commit.last_version)},
         "command_id": {"S": commit.command_id},
         "committed_at": {"S": commit.committed_at},
+        "aggregate_type": {"S": commit.aggregate_type},
+        "owner": {"S": commit.owner},
+        "actor_id": {"S": commit.actor_id},
         "events": {
             "L": [
                 {
@@ -317,6 +320,9 @@ def commit_from_item(item: Item) -> Commit:
         command_id=item["command_id"]["S"],
         committed_at=item["committed_at"]["S"],
         events=tuple(_chained(stream_id, event["M"]) for event in item["events"]["L"]),
+        aggregate_type=item.get("aggregate_type", {}).get("S", ""),
+        owner=item.get("owner", {}).get("S", ""),
+        actor_id=item.get("actor_id", {}).get("S", ""),
     )
 
 

@@ -13,7 +13,7 @@ from abc import ABC, abstractmethod
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from commands.event_store import Commit
 from commands.models import Envelope
@@ -63,6 +63,7 @@ class CommandRecord(BaseModel):
     payload: dict[str, Any] = Field(default_factory=dict)
     priority: str = "high"
     issued_at: str
+    issued_day: str = ""
     causation_id: str | None = None
     reason: str | None = None
     status: Status = "accepted"
@@ -77,6 +78,14 @@ class CommandRecord(BaseModel):
     redoes: str | None = None
     undone_by: list[str] = Field(default_factory=list)
     redone_by: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derive_issued_day(cls, data: Any) -> Any:
+        """The UTC day of issue keys the audit trail's time-range index."""
+        if isinstance(data, dict) and data.get("issued_at") and not data.get("issued_day"):
+            data = {**data, "issued_day": str(data["issued_at"])[:10]}
+        return data
 
     @property
     def is_final(self) -> bool:
@@ -98,7 +107,7 @@ class CommandRecord(BaseModel):
             aggregate_id=envelope.aggregate_id,
             payload=command.model_dump(mode="json", exclude={"type"}),
             priority=envelope.effective_priority,
-            issued_at=envelope.issued_at.isoformat(),
+            issued_at=envelope.issued_at.astimezone(UTC).isoformat(),
             causation_id=str(envelope.causation_id) if envelope.causation_id else None,
             reason=envelope.reason,
             accepted_at=now_iso(),

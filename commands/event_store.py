@@ -69,6 +69,10 @@ class Commit:
     command_id: str
     committed_at: str
     events: tuple[ChainedEvent, ...]
+    #: Who and what, for subscribers that filter without decoding the events.
+    aggregate_type: str = ""
+    owner: str = ""
+    actor_id: str = ""
 
     @property
     def first_version(self) -> int:
@@ -91,6 +95,9 @@ class PendingCommit:
     events: Sequence[StoredEvent]
     expected: StreamHead | None
     command_id: str = ""
+    aggregate_type: str = ""
+    owner: str = ""
+    actor_id: str = ""
 
 
 @dataclass(frozen=True)
@@ -236,6 +243,9 @@ class EventStore(AggregateRecorder):
                     command_id=item.command_id,
                     committed_at=committed_at,
                     events=chain(item.events, item.expected),
+                    aggregate_type=item.aggregate_type,
+                    owner=item.owner,
+                    actor_id=item.actor_id,
                 )
             )
         if commits:

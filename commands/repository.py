@@ -142,7 +142,10 @@ class Repository:
         return Loaded(aggregate, head, recent)
 
     def save(
-        self, changes: Sequence[tuple[Loaded | None, Aggregate]], command_id: str
+        self,
+        changes: Sequence[tuple[Loaded | None, Aggregate]],
+        command_id: str,
+        actor_id: str = "",
     ) -> list[Commit]:
         """Append each changed aggregate's pending events as one commit per stream."""
         pending = []
@@ -156,6 +159,9 @@ class Repository:
                     events=[self.mapper.to_stored_event(event) for event in events],
                     expected=loaded.head if loaded else None,
                     command_id=command_id,
+                    aggregate_type=type(aggregate).__name__,
+                    owner=str(getattr(aggregate, "owner", "")),
+                    actor_id=actor_id,
                 )
             )
         try:

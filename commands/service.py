@@ -67,7 +67,12 @@ class CommandService:
             if known is not None and known.is_final:
                 return Outcome(known, repeated=True)
         for attempt in range(self.max_attempts):
-            uow = UnitOfWork(self.repository, base.command_id, verify=verify or attempt > 0)
+            uow = UnitOfWork(
+                self.repository,
+                base.command_id,
+                verify=verify or attempt > 0,
+                actor_id=base.actor_id,
+            )
             ctx = HandlerContext(envelope, uow, self.log, self.repository, self.new_token)
             try:
                 HANDLERS[envelope.command.type](envelope.command, ctx)

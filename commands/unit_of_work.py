@@ -36,9 +36,12 @@ class UnitOfWork:
     checks that a "new" aggregate's stream is really empty before trusting it.
     """
 
-    def __init__(self, repository: Repository, command_id: str, verify: bool = False) -> None:
+    def __init__(
+        self, repository: Repository, command_id: str, verify: bool = False, actor_id: str = ""
+    ) -> None:
         self.repository = repository
         self.command_id = command_id
+        self.actor_id = actor_id
         self.verify = verify
         self._touched: dict[str, tuple[Loaded | None, Aggregate]] = {}
 
@@ -75,4 +78,4 @@ class UnitOfWork:
         self._touched[stream_id] = (None, aggregate)
 
     def commit(self) -> list[Commit]:
-        return self.repository.save(list(self._touched.values()), self.command_id)
+        return self.repository.save(list(self._touched.values()), self.command_id, self.actor_id)

@@ -53,10 +53,11 @@ class TableSpec:
 
 @dataclass(frozen=True)
 class QueueSpec:
-    """An SQS queue with its dead-letter queue."""
+    """An SQS queue with its dead-letter queue (unless `dlq` is False)."""
 
     name: str
     fifo: bool = True
+    dlq: bool = True
     max_receive_count: int = 5
     visibility_timeout_seconds: int = 60
     content_based_deduplication: bool = False
@@ -69,6 +70,39 @@ class QueueSpec:
     @property
     def dlq_name(self) -> str:
         return f"{self.name}-dlq.fifo" if self.fifo else f"{self.name}-dlq"
+
+
+@dataclass(frozen=True)
+class TopicSpec:
+    name: str
+    fifo: bool = True
+
+    @property
+    def topic_name(self) -> str:
+        return f"{self.name}.fifo" if self.fifo else self.name
+
+
+@dataclass(frozen=True)
+class SubscriptionSpec:
+    """A queue subscribed to a topic: raw delivery, filtered by message attributes."""
+
+    topic: TopicSpec
+    queue: QueueSpec
+    filter_policy: dict[str, list[str]]
+    raw_message_delivery: bool = True
+
+
+@dataclass(frozen=True)
+class StreamConsumerSpec:
+    """How a function consumes a table's stream (bisect on error, bounded retries)."""
+
+    table: TableSpec
+    function: str
+    on_failure: QueueSpec
+    batch_size: int = 100
+    maximum_retry_attempts: int = 10
+    bisect_batch_on_function_error: bool = True
+    starting_position: Literal["TRIM_HORIZON", "LATEST"] = "TRIM_HORIZON"
 
 
 @dataclass(frozen=True)
@@ -130,13 +164,13 @@ TAG_VIEWS = TableSpec(
     name="tag-views",
     hash_key=Key("owner_tag"),
     range_key=Key("photo_id"),
-    purpose="read model: one row per (owner, tag, photo), kept as a tombstone when untagged",
+    purpose="read model: one row per (owner, tag, photo) while the photo has the tag",
 )
 
 SHARE_VIEWS = TableSpec(
     name="share-views",
     hash_key=Key("token"),
-    purpose="read model: share-link token -> album, kept as a tombstone when unshared",
+    purpose="read model: share-link token -> album while the album is shared with it",
 )
 
 COMMAND_VIEWS = TableSpec(
@@ -165,11 +199,36 @@ COMMANDS_LOW = QueueSpec(
     purpose="bulk work: batch tagging, imports, reprocessing, rebuilds",
 )
 
-QUEUES: tuple[QueueSpec, ...] = (COMMANDS_HIGH, COMMANDS_LOW)
+PROJECTIONS = QueueSpec(
+    name="projections",
+    purpose="committed events for the read models (subscribed to the events topic)",
+)
+PUBLISHER_FAILURES = QueueSpec(
+    name="publisher-failures",
+    fifo=False,
+    dlq=False,
+    purpose="on-failure destination of the event-store stream mapping: batches given up on",
+)
+
+QUEUES: tuple[QueueSpec, ...] = (COMMANDS_HIGH, COMMANDS_LOW, PROJECTIONS, PUBLISHER_FAILURES)
+
+EVENTS_TOPIC = TopicSpec(name="events")
+TOPICS: tuple[TopicSpec, ...] = (EVENTS_TOPIC,)
+
+SUBSCRIPTIONS: tuple[SubscriptionSpec, ...] = (
+    SubscriptionSpec(
+        EVENTS_TOPIC, PROJECTIONS, filter_policy={"aggregate_type": ["Album", "Photo"]}
+    ),
+)
+
+STREAM_CONSUMERS: tuple[StreamConsumerSpec, ...] = (
+    StreamConsumerSpec(EVENTS, function="publisher", on_failure=PUBLISHER_FAILURES),
+)
 
 CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec(COMMANDS_HIGH, function="worker", batch_size=10, max_concurrency=4),
     ConsumerSpec(COMMANDS_LOW, function="worker", batch_size=10, max_concurrency=1),
+    ConsumerSpec(PROJECTIONS, function="projector", batch_size=10, max_concurrency=2),
 )
 
 
@@ -188,3 +247,6 @@ class Naming:
 
     def dlq(self, spec: QueueSpec) -> str:
         return f"{self.prefix}-{spec.dlq_name}"
+
+    def topic(self, spec: TopicSpec) -> str:
+        return f"{self.prefix}-{spec.topic_name}"

@@ -1,0 +1,1 @@
+"""Fan-out: the event store's DynamoDB stream is the outbox, published to one SNS topic."""

@@ -1,0 +1,1 @@
+"""The read side: pure projectors, read models, the projector and the rebuild."""
