@@ -4,7 +4,8 @@ Events table (`resources.definitions.EVENTS`), one item per commit, keyed by the
 commit's first version, so two writers from the same head race for one key:
 
     stream_id S (hash), version N (range: first event's version), last_version N,
-    command_id S, committed_at S, aggregate_type S, owner S, actor_id S, events L of M {v N, topic S, state B, prev S, hash S}
+    command_id S, committed_at S, aggregate_type S, owner S, actor_id S,
+    events L of M {v N, topic S, state B, prev S, hash S}
 
 A commit must fit in one item (400 KB on DynamoDB). Snapshots table (`SNAPSHOTS`):
 

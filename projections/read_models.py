@@ -81,7 +81,10 @@ class ReadModels(ABC):
 
     @abstractmethod
     def put_view(self, view: AlbumView | PhotoView, expected_version: int | None) -> None:
-        """Store a view if the stored one is at `expected_version` (None: absent), else StaleView."""
+        """Store a view if the stored one is at `expected_version` (None: absent).
+
+        Raises StaleView otherwise.
+        """
 
     @abstractmethod
     def put_tags(self, rows: Sequence[TagRow], removed: Sequence[TagRow]) -> None:

@@ -1,0 +1,107 @@
+"""Applying published commits to the read models: idempotent, ordered per aggregate.
+
+For each commit the projector reads the aggregate's view and skips what the
+view already reflects. If the commit is ahead of the view (a message was lost
+or arrived early), it catches up from the event store instead of guessing. It
+then writes the view conditionally on the version it read, so two projector
+instances never overwrite each other. Last it records which commands are now
+visible (`projected`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from eventsourcing.persistence import Mapper
+
+from commands.event_store import Commit, EventStore
+from commands.repository import build_mapper
+from fanout.messages import CommitMessage
+from projections.projectors import AnyView, ProjectionGap, derived_changes, fold
+from projections.read_models import ReadModels, StaleView
+
+MAX_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class Projected:
+    stream_id: str
+    version: int
+    applied: bool
+    """False when the views already reflected the commit (a repeated delivery)."""
+
+
+class Projector:
+    def __init__(
+        self,
+        read_models: ReadModels,
+        store: EventStore | None = None,
+        mapper: Mapper[Any] | None = None,
+        max_attempts: int = MAX_ATTEMPTS,
+    ) -> None:
+        self.read_models = read_models
+        self.store = store
+        self.mapper = mapper or build_mapper()
+        self.max_attempts = max_attempts
+
+    def _view(self, aggregate_type: str, stream_id: str) -> AnyView | None:
+        if aggregate_type == "Album":
+            return self.read_models.get_album(stream_id)
+        if aggregate_type == "Photo":
+            return self.read_models.get_photo(stream_id)
+        raise ValueError(f"no read model for aggregate type {aggregate_type!r}")
+
+    def apply_message(self, message: CommitMessage) -> Projected:
+        return self.apply(message.to_commit())
+
+    def apply(self, commit: Commit) -> Projected:
+        """Bring the views of the commit's aggregate up to at least the commit."""
+        for _ in range(self.max_attempts):
+            before = self._view(commit.aggregate_type, commit.stream_id)
+            have = before.version if before else 0
+            if have >= commit.last_version:
+                self._mark([commit])
+                return Projected(commit.stream_id, have, applied=False)
+            commits = [commit]
+            if have + 1 < commit.first_version:
+                commits = self._catch_up(commit, have)
+            events = [self.mapper.to_domain_event(c.stored) for c in _events(commits)]
+            after = fold(before, events)
+            if after is None:
+                raise ProjectionGap(f"stream {commit.stream_id} has no creation event yet")
+            try:
+                self.read_models.put_view(
+                    after, expected_version=before.version if before else None
+                )
+            except StaleView:
+                continue
+            changes = derived_changes(before, after)
+            if changes.tags or changes.removed_tags:
+                self.read_models.put_tags(changes.tags, changes.removed_tags)
+            if changes.shares or changes.removed_shares:
+                self.read_models.put_shares(changes.shares, changes.removed_shares)
+            self._mark(commits)
+            return Projected(commit.stream_id, after.version, applied=True)
+        raise StaleView(f"view of {commit.stream_id} kept changing; the message will be retried")
+
+    def _catch_up(self, commit: Commit, have: int) -> list[Commit]:
+        if self.store is None:
+            raise ProjectionGap(
+                f"stream {commit.stream_id}: view at {have}, "
+                f"commit starts at {commit.first_version}"
+            )
+        return self.store.read_commits(
+            commit.stream_id, after_version=have, up_to_version=commit.last_version
+        )
+
+    def _mark(self, commits: list[Commit]) -> None:
+        for commit in commits:
+            if commit.command_id:
+                self.read_models.mark_projected(
+                    commit.command_id, commit.stream_id, commit.last_version
+                )
+
+
+def _events(commits: list[Commit]) -> list[Any]:
+    return [chained for commit in commits for chained in commit.events]
