@@ -250,3 +250,62 @@ class Naming:
 
     def topic(self, spec: TopicSpec) -> str:
         return f"{self.prefix}-{spec.topic_name}"
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """A Lambda function: its handler, size, limits and whether keep-warm pings it."""
+
+    name: str
+    handler: str
+    memory_mb: int = 256
+    timeout_seconds: int = 30
+    reserved_concurrency: int = 2
+    keep_warm: bool = True
+    purpose: str = ""
+
+
+WORKER = FunctionSpec(
+    "worker",
+    "commands.worker.handler",
+    reserved_concurrency=4,
+    purpose="executes commands from the command queues",
+)
+PUBLISHER = FunctionSpec(
+    "publisher",
+    "fanout.lambda_publisher.handler",
+    reserved_concurrency=1,
+    purpose="publishes the event store's stream to the events topic",
+)
+PROJECTOR = FunctionSpec(
+    "projector",
+    "projections.lambda_projector.handler",
+    reserved_concurrency=2,
+    purpose="applies published commits to the read models",
+)
+API = FunctionSpec(
+    "api",
+    "api.lambda_api.handler",
+    memory_mb=512,
+    reserved_concurrency=4,
+    purpose="the REST API behind API Gateway",
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (WORKER, PUBLISHER, PROJECTOR, API)
+
+
+@dataclass(frozen=True)
+class ScheduleSpec:
+    """A recurring event, e.g. the keep-warm ping (EventBridge in AWS)."""
+
+    name: str
+    rate_seconds: int
+    targets: tuple[str, ...]
+
+
+KEEP_WARM = ScheduleSpec(
+    "keep-warm",
+    rate_seconds=300,
+    targets=tuple(spec.name for spec in FUNCTIONS if spec.keep_warm),
+)
+SCHEDULES: tuple[ScheduleSpec, ...] = (KEEP_WARM,)
