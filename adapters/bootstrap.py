@@ -1,7 +1,8 @@
-"""The composition root: wires the write side to DynamoDB and SQS (or to fakes).
+"""The composition root: wires the write side to DynamoDB and SQS, the publisher to SNS
+(or either to fakes).
 
 Nothing here runs at import time; each Lambda container builds its write side
-once, on first use, and keeps it (clients, caches) while warm.
+(or publisher) once, on first use, and keeps it (clients, caches) while warm.
 """
 
 from __future__ import annotations
@@ -13,17 +14,29 @@ import boto3
 
 from adapters.dynamodb_command_log import DynamoDBCommandLog
 from adapters.dynamodb_event_store import DynamoDBEventStore
-from adapters.settings import Settings
+from adapters.dynamodb_read_models import DynamoDBReadModels
+from adapters.settings import EVENTS_TOPIC_ARN, Settings
 from adapters.sqs_command_bus import SqsCommandBus
 from commands.command_log import CommandLog
 from commands.event_store import EventStore
 from commands.repository import Repository
 from commands.service import CommandService
 from commands.submit import CommandSubmitter
-from resources.definitions import COMMAND_LOG, COMMANDS_HIGH, COMMANDS_LOW, EVENTS, SNAPSHOTS
+from fanout.publisher import Publisher
+from projections.projector import Projector
+from projections.read_models import ReadModels
+from resources.definitions import (
+    COMMAND_LOG,
+    COMMANDS_HIGH,
+    COMMANDS_LOW,
+    EVENTS,
+    EVENTS_TOPIC,
+    SNAPSHOTS,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
 
@@ -86,3 +99,115 @@ def write_side() -> WriteSide:
     if _write_side is None:
         _write_side = build_write_side()
     return _write_side
+
+
+class TopicNotFound(LookupError):
+    """The events topic is neither configured nor found by name."""
+
+
+def build_publisher(settings: Settings | None = None, *, sns: SNSClient | None = None) -> Publisher:
+    """The publisher on the events topic: its ARN from settings, else found by name."""
+    settings = settings or Settings.from_environment()
+    sns = sns or boto3.client("sns", region_name=settings.region)
+    topic_arn = settings.events_topic_arn or find_topic_arn(
+        sns, settings.naming.topic(EVENTS_TOPIC)
+    )
+    return Publisher(topic_arn, client=sns)
+
+
+def find_topic_arn(sns: SNSClient, name: str) -> str:
+    """A topic's ARN by its name (read-only: the publisher never creates topics)."""
+    for page in sns.get_paginator("list_topics").paginate():
+        for topic in page.get("Topics", []):
+            arn = topic.get("TopicArn", "")
+            if arn.rsplit(":", 1)[-1] == name:
+                return arn
+    raise TopicNotFound(f"no SNS topic named {name!r}: provision it or set {EVENTS_TOPIC_ARN}")
+
+
+_publisher: Publisher | None = None
+
+
+def publisher() -> Publisher:
+    """This container's publisher, built on first use."""
+    global _publisher
+    if _publisher is None:
+        _publisher = build_publisher()
+    return _publisher
+
+
+def build_read_models(
+    settings: Settings | None = None, *, dynamodb: DynamoDBClient | None = None
+) -> DynamoDBReadModels:
+    settings = settings or Settings.from_environment()
+    dynamodb = dynamodb or boto3.client("dynamodb", region_name=settings.region)
+    return DynamoDBReadModels(settings.naming, client=dynamodb)
+
+
+def build_projector(
+    settings: Settings | None = None,
+    *,
+    dynamodb: DynamoDBClient | None = None,
+    read_models: ReadModels | None = None,
+    store: EventStore | None = None,
+) -> Projector:
+    """The projector on the read models, catching up from the event store when it must."""
+    settings = settings or Settings.from_environment()
+    if read_models is None or store is None:
+        dynamodb = dynamodb or boto3.client("dynamodb", region_name=settings.region)
+    read_models = read_models or build_read_models(settings, dynamodb=dynamodb)
+    store = store or DynamoDBEventStore(
+        settings.naming.table(EVENTS), settings.naming.table(SNAPSHOTS), client=dynamodb
+    )
+    return Projector(read_models, store)
+
+
+_projector: Projector | None = None
+
+
+def projector() -> Projector:
+    """This container's projector, built on first use."""
+    global _projector
+    if _projector is None:
+        _projector = build_projector()
+    return _projector
+
+
+@dataclass
+class ApiDependencies:
+    """What the HTTP API reads and writes through (tests swap in fakes: `_api_dependencies`)."""
+
+    submitter: CommandSubmitter
+    log: CommandLog
+    read_models: ReadModels
+    store: EventStore
+    repository: Repository
+
+
+def build_api_dependencies(
+    settings: Settings | None = None,
+    *,
+    dynamodb: DynamoDBClient | None = None,
+    sqs: SQSClient | None = None,
+) -> ApiDependencies:
+    settings = settings or Settings.from_environment()
+    dynamodb = dynamodb or boto3.client("dynamodb", region_name=settings.region)
+    side = build_write_side(settings, dynamodb=dynamodb)
+    return ApiDependencies(
+        submitter=build_submitter(settings, dynamodb=dynamodb, sqs=sqs, log=side.log),
+        log=side.log,
+        read_models=DynamoDBReadModels(settings.naming, client=dynamodb),
+        store=side.store,
+        repository=side.repository,
+    )
+
+
+_api_dependencies: ApiDependencies | None = None
+
+
+def api_dependencies() -> ApiDependencies:
+    """This container's API dependencies, built on first use."""
+    global _api_dependencies
+    if _api_dependencies is None:
+        _api_dependencies = build_api_dependencies()
+    return _api_dependencies

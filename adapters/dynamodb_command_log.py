@@ -2,14 +2,29 @@
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import json
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import boto3
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
-from commands.command_log import FINAL, CommandError, CommandLog, CommandRecord, now_iso
+from commands.command_log import (
+    FINAL,
+    CommandError,
+    CommandLog,
+    CommandPage,
+    CommandRecord,
+    SearchFilters,
+    decode_search_cursor,
+    now_iso,
+    take_page,
+)
+from commands.models import COMMAND_TYPES
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
@@ -17,6 +32,18 @@ if TYPE_CHECKING:
 _SERIALIZER = TypeSerializer()
 _DESERIALIZER = TypeDeserializer()
 _MUTABLE_LATER = ("attempts", "failed_at", "undone_by", "redone_by")
+#: Every value the `type` attribute takes ("unknown" marks a malformed message).
+KNOWN_TYPES: tuple[str, ...] = (
+    *(str(model.model_fields["type"].default) for model in COMMAND_TYPES),
+    "unknown",
+)
+#: The attribute each search filter compares, and the index keyed by it (if any).
+_FILTERED = (
+    ("actor", "actor_id", "by_actor"),
+    ("aggregate_id", "aggregate_id", "by_aggregate"),
+    ("command_type", "type", "by_type"),
+    ("status", "status", None),
+)
 
 
 def to_item(record: CommandRecord) -> dict[str, Any]:
@@ -172,3 +199,121 @@ class DynamoDBCommandLog(CommandLog):
             Limit=limit,
         )
         return [from_item(item) for item in response.get("Items", [])]
+
+    # -- the audit trail ------------------------------------------------------------------
+
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        command_type: str | None = None,
+        aggregate_id: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> CommandPage:
+        """Query the narrowest index; the other filters travel as a FilterExpression.
+
+        An actor, aggregate or command type picks its index's one partition. A
+        time range alone walks `by_day` over its days, newest first; when the
+        range spans more days than there are command types (or there is no range),
+        the type partitions of `by_type` are merged instead, which bounds the
+        number of partitions read.
+        """
+        filters = SearchFilters.of(actor, command_type, aggregate_id, status, since, until)
+        upper = filters.until
+        if cursor:
+            position = decode_search_cursor(cursor)[0]
+            upper = position if upper is None else min(upper, position)
+        page_size = min(max(limit + 1, 25), 1000)
+        candidates = self._candidates(filters, filters.since, upper, page_size)
+        return take_page(candidates, filters, limit, cursor)
+
+    def _candidates(
+        self, filters: SearchFilters, lower: str | None, upper: str | None, page_size: int
+    ) -> Iterator[CommandRecord]:
+        for name, attribute, index in _FILTERED:
+            value = getattr(filters, name)
+            if value is not None and index is not None:
+                return self._newest_first(index, attribute, value, filters, lower, upper, page_size)
+        days = _days(lower, upper, at_most=len(KNOWN_TYPES)) if lower else None
+        if days is not None:
+            return itertools.chain.from_iterable(
+                self._newest_first("by_day", "issued_day", day, filters, lower, upper, page_size)
+                for day in days
+            )
+        return heapq.merge(
+            *(
+                self._newest_first("by_type", "type", kind, filters, lower, upper, page_size)
+                for kind in KNOWN_TYPES
+            ),
+            key=lambda record: record.issued_at,
+            reverse=True,
+        )
+
+    def _newest_first(
+        self,
+        index: str,
+        attribute: str,
+        value: str,
+        filters: SearchFilters,
+        lower: str | None,
+        upper: str | None,
+        page_size: int,
+    ) -> Iterator[CommandRecord]:
+        """One index partition, newest first, read lazily a page at a time."""
+        if lower is not None and upper is not None and lower > upper:
+            return
+        names = {"#key": attribute}
+        if lower is not None or upper is not None:
+            names["#at"] = "issued_at"
+        values: dict[str, Any] = {":key": {"S": value}}
+        condition = "#key = :key"
+        if lower is not None and upper is not None:
+            condition += " AND #at BETWEEN :lower AND :upper"
+        elif lower is not None:
+            condition += " AND #at >= :lower"
+        elif upper is not None:
+            condition += " AND #at <= :upper"
+        values |= {f":{bound}": {"S": at} for bound, at in (("lower", lower), ("upper", upper))
+                   if at is not None}  # fmt: skip
+        clauses = []
+        for number, (name, other, _) in enumerate(_FILTERED):
+            wanted = getattr(filters, name)
+            if wanted is not None and other != attribute:
+                names[f"#f{number}"] = other
+                values[f":f{number}"] = {"S": wanted}
+                clauses.append(f"#f{number} = :f{number}")
+        request: dict[str, Any] = {
+            "TableName": self.table,
+            "IndexName": index,
+            "KeyConditionExpression": condition,
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+            "ScanIndexForward": False,
+            "Limit": page_size,
+        }
+        if clauses:
+            request["FilterExpression"] = " AND ".join(clauses)
+        while True:
+            response = self.client.query(**request)
+            yield from (from_item(item) for item in response.get("Items", []))
+            last = response.get("LastEvaluatedKey")
+            if not last:
+                return
+            request["ExclusiveStartKey"] = last
+
+
+def _days(lower: str, upper: str | None, at_most: int) -> list[str] | None:
+    """The UTC days from `upper` (or tomorrow, allowing for clock skew) down to `lower`.
+
+    None when there are more than `at_most` of them.
+    """
+    first = date.fromisoformat(lower[:10])
+    last = date.fromisoformat(upper[:10]) if upper else datetime.now(UTC).date() + timedelta(days=1)
+    count = (last - first).days + 1
+    if count > at_most:
+        return None
+    return [(last - timedelta(days=offset)).isoformat() for offset in range(max(count, 0))]

@@ -5,8 +5,18 @@ from __future__ import annotations
 import threading
 from bisect import insort
 from collections.abc import Iterator, Sequence
+from datetime import datetime
 
-from commands.command_log import CommandError, CommandLog, CommandRecord, now_iso
+from commands.command_log import (
+    CommandError,
+    CommandLog,
+    CommandPage,
+    CommandRecord,
+    SearchFilters,
+    now_iso,
+    search_position,
+    take_page,
+)
 from commands.event_store import (
     Commit,
     ConcurrencyConflict,
@@ -157,3 +167,21 @@ class InMemoryCommandLog(CommandLog):
             mine = [r for r in self._records.values() if r.actor_id == actor_id]
         mine.sort(key=lambda record: (record.issued_at, record.command_id), reverse=True)
         return mine[:limit]
+
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        command_type: str | None = None,
+        aggregate_id: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> CommandPage:
+        filters = SearchFilters.of(actor, command_type, aggregate_id, status, since, until)
+        with self._lock:
+            records = list(self._records.values())
+        records.sort(key=search_position, reverse=True)
+        return take_page(records, filters, limit, cursor)

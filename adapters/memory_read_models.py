@@ -25,7 +25,7 @@ def _page(rows: list[T], key: Callable[[T], str], limit: int, cursor: str | None
     ordered = sorted(rows, key=key)
     if cursor:
         try:
-            after = base64.urlsafe_b64decode(cursor.encode()).decode()
+            after = base64.b64decode(cursor.encode(), altchars=b"-_", validate=True).decode()
         except (ValueError, UnicodeDecodeError) as exc:
             raise InvalidCursor("That cursor was not handed out by this listing.") from exc
         ordered = [row for row in ordered if key(row) > after]
@@ -127,6 +127,23 @@ class InMemoryReadModels(ReadModels):
             streams = dict(current.streams)
             streams[stream_id] = max(version, streams.get(stream_id, 0))
             self._commands[command_id] = CommandProjection(command_id=command_id, streams=streams)
+
+    def bulk_load(
+        self,
+        views: Sequence[AlbumView | PhotoView] = (),
+        tags: Sequence[TagRow] = (),
+        shares: Sequence[ShareRow] = (),
+        projections: Sequence[CommandProjection] = (),
+    ) -> None:
+        with self._lock:
+            for view in views:
+                if isinstance(view, AlbumView):
+                    self._albums[view.album_id] = view
+                else:
+                    self._photos[view.photo_id] = view
+            self._tags.update({(row.owner_tag, row.photo_id): row for row in tags})
+            self._shares.update({row.token: row for row in shares})
+            self._commands.update({projection.command_id: projection for projection in projections})
 
     def clear(self) -> None:
         with self._lock:

@@ -9,7 +9,12 @@ records both ways (`undone_by`/`undoes`, `redone_by`/`redoes`).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 from abc import ABC, abstractmethod
+from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -137,6 +142,123 @@ class CommandRecord(BaseModel):
         )
 
 
+class CommandPage(BaseModel):
+    """One page of an audit search, newest first; `cursor` (opaque) fetches the next."""
+
+    items: list[CommandRecord]
+    cursor: str | None = None
+
+
+class InvalidSearchCursor(ValueError):
+    """A cursor that an audit search did not hand out."""
+
+
+def iso_utc(instant: datetime) -> str:
+    """An instant as the command log writes times: ISO 8601 in UTC (naive means UTC)."""
+    if instant.tzinfo is None:
+        instant = instant.replace(tzinfo=UTC)
+    return instant.astimezone(UTC).isoformat()
+
+
+@dataclass(frozen=True)
+class SearchFilters:
+    """What an audit search asks for; every filter given must match.
+
+    Times compare as the ISO 8601 UTC strings the log stores, which sort in time
+    order; `since` and `until` are both inclusive.
+    """
+
+    actor: str | None = None
+    command_type: str | None = None
+    aggregate_id: str | None = None
+    status: str | None = None
+    since: str | None = None
+    until: str | None = None
+
+    @classmethod
+    def of(
+        cls,
+        actor: str | None = None,
+        command_type: str | None = None,
+        aggregate_id: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> SearchFilters:
+        return cls(
+            actor=actor or None,
+            command_type=command_type or None,
+            aggregate_id=aggregate_id or None,
+            status=status or None,
+            since=iso_utc(since) if since else None,
+            until=iso_utc(until) if until else None,
+        )
+
+    def matches(self, record: CommandRecord) -> bool:
+        return (
+            (self.actor is None or record.actor_id == self.actor)
+            and (self.command_type is None or record.type == self.command_type)
+            and (self.aggregate_id is None or record.aggregate_id == self.aggregate_id)
+            and (self.status is None or record.status == self.status)
+            and (self.since is None or record.issued_at >= self.since)
+            and (self.until is None or record.issued_at <= self.until)
+        )
+
+
+def search_position(record: CommandRecord) -> tuple[str, str]:
+    """Where a record sits in the newest-first order of a search."""
+    return (record.issued_at, record.command_id)
+
+
+def encode_search_cursor(record: CommandRecord) -> str:
+    return base64.urlsafe_b64encode(json.dumps(list(search_position(record))).encode()).decode()
+
+
+def decode_search_cursor(cursor: str) -> tuple[str, str]:
+    """The position a cursor stands for; InvalidSearchCursor unless a search made it."""
+    try:
+        position = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+    except (ValueError, binascii.Error) as exc:
+        raise InvalidSearchCursor("That cursor was not handed out by this search.") from exc
+    if (
+        not isinstance(position, list)
+        or len(position) != 2
+        or not all(isinstance(part, str) for part in position)
+    ):
+        raise InvalidSearchCursor("That cursor was not handed out by this search.")
+    return position[0], position[1]
+
+
+def take_page(
+    candidates: Iterable[CommandRecord],
+    filters: SearchFilters,
+    limit: int,
+    cursor: str | None,
+) -> CommandPage:
+    """A page of the records that match, from candidates arriving newest first by `issued_at`.
+
+    Records issued at the same instant may arrive in any order (a DynamoDB index
+    keeps no order among equal sort keys), so the page keeps reading until the
+    instant changes, then orders by (issued_at, command_id): no record is skipped
+    or repeated across pages.
+    """
+    limit = max(1, limit)
+    after = decode_search_cursor(cursor) if cursor else None
+    page: list[CommandRecord] = []
+    for record in candidates:
+        if after is not None and search_position(record) >= after:
+            continue
+        if not filters.matches(record):
+            continue
+        if len(page) > limit and record.issued_at < page[limit - 1].issued_at:
+            break
+        page.append(record)
+    page.sort(key=search_position, reverse=True)
+    items = page[:limit]
+    more = len(page) > limit
+    return CommandPage(items=items, cursor=encode_search_cursor(items[-1]) if more else None)
+
+
 class CommandLog(ABC):
     """The port. `finish` is write-once: the first final outcome wins."""
 
@@ -167,3 +289,21 @@ class CommandLog(ABC):
     @abstractmethod
     def history(self, actor_id: str, limit: int = 50) -> list[CommandRecord]:
         """The actor's commands, newest first."""
+
+    @abstractmethod
+    def search(
+        self,
+        *,
+        actor: str | None = None,
+        command_type: str | None = None,
+        aggregate_id: str | None = None,
+        status: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> CommandPage:
+        """The audit trail: matching records newest first, a page at a time.
+
+        Raises InvalidSearchCursor for a cursor this search did not hand out.
+        """

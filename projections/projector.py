@@ -1,7 +1,8 @@
 """Applying published commits to the read models: idempotent, ordered per aggregate.
 
 For each commit the projector reads the aggregate's view and skips what the
-view already reflects. If the commit is ahead of the view (a message was lost
+view already reflects. The derived rows (tags, share links) are written before
+the view, whose conditional write is the commit point. If the commit is ahead of the view (a message was lost
 or arrived early), it catches up from the event store instead of guessing. It
 then writes the view conditionally on the version it read, so two projector
 instances never overwrite each other. Last it records which commands are now
@@ -70,17 +71,20 @@ class Projector:
             after = fold(before, events)
             if after is None:
                 raise ProjectionGap(f"stream {commit.stream_id} has no creation event yet")
+            # Derived rows first, the view last: the view's conditional write is the
+            # commit point. A crash before it leaves the view behind, so the retry
+            # recomputes the same derived rows (newer-wins writes, harmless twice).
+            changes = derived_changes(before, after)
+            if changes.tags or changes.removed_tags:
+                self.read_models.put_tags(changes.tags, changes.removed_tags)
+            if changes.shares or changes.removed_shares:
+                self.read_models.put_shares(changes.shares, changes.removed_shares)
             try:
                 self.read_models.put_view(
                     after, expected_version=before.version if before else None
                 )
             except StaleView:
                 continue
-            changes = derived_changes(before, after)
-            if changes.tags or changes.removed_tags:
-                self.read_models.put_tags(changes.tags, changes.removed_tags)
-            if changes.shares or changes.removed_shares:
-                self.read_models.put_shares(changes.shares, changes.removed_shares)
             self._mark(commits)
             return Projected(commit.stream_id, after.version, applied=True)
         raise StaleView(f"view of {commit.stream_id} kept changing; the message will be retried")

@@ -100,6 +100,25 @@ class ReadModels(ABC):
 
     # -- the rebuild -------------------------------------------------------------------
 
+    def bulk_load(
+        self,
+        views: Sequence[AlbumView | PhotoView] = (),
+        tags: Sequence[TagRow] = (),
+        shares: Sequence[ShareRow] = (),
+        projections: Sequence[CommandProjection] = (),
+    ) -> None:
+        """Write rows as they are, unconditionally: a rebuild filling cleared tables.
+
+        Backends override this with their batch writes; this default writes row by row.
+        """
+        for view in views:
+            self.put_view(view, expected_version=None)
+        self.put_tags(tags, ())
+        self.put_shares(shares, ())
+        for projection in projections:
+            for stream_id, version in projection.streams.items():
+                self.mark_projected(projection.command_id, stream_id, version)
+
     @abstractmethod
     def clear(self) -> None:
         """Remove every row of every read model."""

@@ -251,6 +251,9 @@ class Naming:
     def topic(self, spec: TopicSpec) -> str:
         return f"{self.prefix}-{spec.topic_name}"
 
+    def user_pool(self, spec: UserPoolSpec) -> str:
+        return f"{self.prefix}-{spec.name}"
+
 
 @dataclass(frozen=True)
 class FunctionSpec:
@@ -309,3 +312,83 @@ KEEP_WARM = ScheduleSpec(
     targets=tuple(spec.name for spec in FUNCTIONS if spec.keep_warm),
 )
 SCHEDULES: tuple[ScheduleSpec, ...] = (KEEP_WARM,)
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    """A Cognito group: the role a member plays, read from the token's `cognito:groups`."""
+
+    name: str
+    description: str
+    precedence: int | None = None
+
+
+@dataclass(frozen=True)
+class PasswordPolicy:
+    minimum_length: int = 12
+    require_uppercase: bool = True
+    require_lowercase: bool = True
+    require_numbers: bool = True
+    require_symbols: bool = False
+    temporary_password_validity_days: int = 7
+
+
+@dataclass(frozen=True)
+class TokenValidity:
+    """How long Cognito's tokens last; API Gateway's authorizer refuses them after."""
+
+    id_token_minutes: int = 60
+    access_token_minutes: int = 60
+    refresh_token_days: int = 30
+
+
+@dataclass(frozen=True)
+class UserPoolSpec:
+    """The Cognito user pool, its one public (secretless) app client for the web page, and groups.
+
+    Accounts are created by administrators only: the gallery has no self sign-up.
+    """
+
+    name: str
+    client_name: str
+    groups: tuple[GroupSpec, ...]
+    password_policy: PasswordPolicy = PasswordPolicy()
+    auth_flows: tuple[str, ...] = ("ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
+    token_validity: TokenValidity = TokenValidity()
+    auto_verified_attributes: tuple[str, ...] = ("email",)
+    admin_create_user_only: bool = True
+
+
+AUDITORS = GroupSpec(
+    "auditors",
+    "Read-only: the audit trail, any album or photo as it was, exports and chain proofs",
+    precedence=20,
+)
+SUPPORT = GroupSpec(
+    "support",
+    "Find a user's operation and revert it, with a written reason that is itself audited",
+    precedence=10,
+)
+
+USER_POOL = UserPoolSpec(name="users", client_name="web", groups=(AUDITORS, SUPPORT))
+
+
+@dataclass(frozen=True)
+class RouteSpec:
+    """A method and path template of the REST API; `{name}` is one segment, `{name+}` the rest."""
+
+    method: str
+    path: str
+
+
+#: Routes API Gateway serves without the Cognito authorizer. Every other route
+#: needs an ID token of `USER_POOL`; CORS preflights (OPTIONS) never carry one.
+PUBLIC_ROUTES: tuple[RouteSpec, ...] = (
+    RouteSpec("GET", "/health"),
+    RouteSpec("GET", "/openapi.json"),
+    RouteSpec("GET", "/docs"),
+    RouteSpec("GET", "/docs/{proxy+}"),
+    RouteSpec("GET", "/shared/{token}"),
+    RouteSpec("OPTIONS", "/{proxy+}"),
+    RouteSpec("OPTIONS", "/"),
+)

@@ -13,7 +13,15 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import uuid4
 
-from commands.command_log import CommandError, CommandLog, CommandRecord, EventRef
+import pytest
+
+from commands.command_log import (
+    CommandError,
+    CommandLog,
+    CommandRecord,
+    EventRef,
+    InvalidSearchCursor,
+)
 
 ALICE = "alice"
 BOB = "bob"
@@ -334,3 +342,111 @@ class CommandLogContract(ABC):
         assert stored.model_dump_json() == record.model_dump_json()
         assert done == finished == again
         assert again.model_dump_json() == finished.model_dump_json()
+
+    # -- the audit search -----------------------------------------------------------------
+
+    def _trail(self, log: CommandLog) -> list[CommandRecord]:
+        """Seven records over three days: two actors, three types, two aggregates, outcomes."""
+        day = 24 * 60
+        specs = [
+            (ALICE, "RenameAlbum", "album-1", 0),
+            (ALICE, "TagPhoto", "photo-1", 10),
+            (BOB, "RenameAlbum", "album-1", 20),
+            (ALICE, "RenameAlbum", "album-1", day + 5),
+            (BOB, "TagPhoto", "photo-1", day + 6),
+            (ALICE, "UndoCommand", "album-1", 2 * day),
+            (BOB, "RenameAlbum", "album-2", 2 * day + 1),
+        ]
+        records = []
+        for actor, kind, aggregate, minutes in specs:
+            record = accepted(actor, issued_minutes=minutes, command_type=kind)
+            records.append(record.model_copy(update={"aggregate_id": aggregate}))
+        for record in records:
+            log.record_accepted(record)
+        for index in (0, 3, 4):
+            records[index] = log.finish(succeeded(records[index]))
+        records[6] = log.finish(rejected(records[6]))
+        return records
+
+    @staticmethod
+    def _ids(records: list[CommandRecord]) -> list[str]:
+        return [record.command_id for record in records]
+
+    @staticmethod
+    def _newest_first(records: list[CommandRecord]) -> list[CommandRecord]:
+        return sorted(records, key=lambda record: record.issued_at, reverse=True)
+
+    def test_search_filters_by_actor_type_aggregate_and_status_newest_first(self) -> None:
+        log = self.create_log()
+        trail = self._trail(log)
+
+        def expect(**wanted: str) -> list[str]:
+            fields = {"actor": "actor_id", "command_type": "type"}
+            return self._ids(
+                self._newest_first(
+                    [r for r in trail
+                     if all(getattr(r, fields.get(k, k)) == v for k, v in wanted.items())]
+                )
+            )  # fmt: skip
+
+        for wanted in (
+            {"actor": ALICE},
+            {"actor": BOB},
+            {"command_type": "RenameAlbum"},
+            {"aggregate_id": "album-1"},
+            {"status": "succeeded"},
+            {"status": "rejected"},
+            {"actor": BOB, "command_type": "RenameAlbum"},
+            {"aggregate_id": "album-1", "status": "succeeded"},
+            {"command_type": "TagPhoto", "status": "accepted"},
+        ):
+            assert self._ids(log.search(**wanted).items) == expect(**wanted), wanted
+        assert log.search(actor="nobody").items == []
+        assert self._ids(log.search().items) == self._ids(self._newest_first(trail))
+
+    def test_search_by_time_range_is_inclusive_on_both_ends(self) -> None:
+        log = self.create_log()
+        trail = self._trail(log)
+        since = datetime.fromisoformat(trail[2].issued_at)
+        until = datetime.fromisoformat(trail[5].issued_at)
+
+        in_range = log.search(since=since, until=until)
+        from_then_on = log.search(since=since)
+        up_to = log.search(until=until, actor=ALICE)
+        long_range = log.search(since=since - timedelta(days=400), until=until)
+
+        assert self._ids(in_range.items) == self._ids(self._newest_first(trail[2:6]))
+        assert self._ids(from_then_on.items) == self._ids(self._newest_first(trail[2:]))
+        assert self._ids(up_to.items) == self._ids(
+            self._newest_first([r for r in trail[:6] if r.actor_id == ALICE])
+        )
+        assert self._ids(long_range.items) == self._ids(self._newest_first(trail[:6]))
+
+    def test_search_pages_visit_every_match_once_even_when_times_tie(self) -> None:
+        log = self.create_log()
+        records = [accepted(ALICE, issued_minutes=minute // 3) for minute in range(11)]
+        for record in records:
+            log.record_accepted(record)
+        expected = sorted(records, key=lambda r: (r.issued_at, r.command_id), reverse=True)
+
+        for filters in ({}, {"actor": ALICE}, {"since": _EPOCH, "until": _EPOCH + timedelta(1)}):
+            seen: list[CommandRecord] = []
+            cursor: str | None = None
+            pages = 0
+            while True:
+                page = log.search(limit=2, cursor=cursor, **filters)
+                seen += page.items
+                pages += 1
+                cursor = page.cursor
+                if cursor is None:
+                    break
+            assert self._ids(seen) == self._ids(expected), filters
+            assert pages == 6
+
+    def test_search_refuses_a_cursor_it_did_not_hand_out(self) -> None:
+        log = self.create_log()
+        self._trail(log)
+
+        for cursor in ("not a cursor", "bm9wZQ==", "WzFd"):
+            with pytest.raises(InvalidSearchCursor):
+                log.search(cursor=cursor)

@@ -2,8 +2,8 @@
 
 `aws` is the fixture to use: it resets moto, points boto3 at it through the
 environment (so code that builds its own clients finds moto too), creates every
-table and queue of `resources.definitions` under the prefix "test", and hands
-back the clients and physical names.
+table, queue, topic and subscription of `resources.definitions` under the prefix
+"test", and hands back the clients, physical names, queue URLs and topic ARNs.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ import boto3
 import pytest
 
 from local_stack.moto_server import MotoServer, point_boto3_at, start_moto
-from resources.definitions import QUEUES, Naming, TableSpec
-from resources.provision import provision
+from resources.definitions import QUEUES, TOPICS, Naming, TableSpec
+from resources.provision import CognitoIdpClient, UserPoolIds, provision, provision_user_pool
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
 REGION = "us-east-1"
@@ -37,13 +38,15 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @dataclass(frozen=True)
 class AwsContext:
-    """A freshly provisioned moto: clients, names and queue URLs."""
+    """A freshly provisioned moto: clients, names, queue URLs and topic ARNs."""
 
     endpoint: str
     dynamodb: DynamoDBClient
     sqs: SQSClient
     naming: Naming
     queue_urls: dict[str, str]
+    sns: SNSClient
+    topic_arns: dict[str, str]
 
     def table(self, spec: TableSpec) -> str:
         """The physical name of a table."""
@@ -62,7 +65,7 @@ def moto_server() -> Iterator[MotoServer]:
 
 @pytest.fixture
 def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> AwsContext:
-    """An empty moto with Retake's tables and queues, and boto3 pointed at it."""
+    """An empty moto with Retake's tables, queues and topics, and boto3 pointed at it."""
     moto_server.reset()
     for name, value in point_boto3_at(moto_server.endpoint, REGION).items():
         monkeypatch.setenv(name, value)
@@ -70,9 +73,42 @@ def aws(moto_server: MotoServer, monkeypatch: pytest.MonkeyPatch) -> AwsContext:
         monkeypatch.delenv(leftover, raising=False)
     dynamodb = boto3.client("dynamodb", region_name=REGION)
     sqs = boto3.client("sqs", region_name=REGION)
+    sns = boto3.client("sns", region_name=REGION)
     naming = Naming(prefix="test")
-    created = provision(dynamodb, sqs, naming)
+    created = provision(dynamodb, sqs, naming, sns=sns)
     queue_urls = {spec.name: created[spec.name] for spec in QUEUES}
     for spec in QUEUES:
-        queue_urls[f"{spec.name}-dlq"] = sqs.get_queue_url(QueueName=naming.dlq(spec))["QueueUrl"]
-    return AwsContext(moto_server.endpoint, dynamodb, sqs, naming, queue_urls)
+        if spec.dlq:
+            queue_urls[f"{spec.name}-dlq"] = sqs.get_queue_url(QueueName=naming.dlq(spec))[
+                "QueueUrl"
+            ]
+    topic_arns = {spec.name: created[spec.name] for spec in TOPICS}
+    return AwsContext(
+        moto_server.endpoint, dynamodb, sqs, naming, queue_urls, sns=sns, topic_arns=topic_arns
+    )
+
+
+@dataclass(frozen=True)
+class UserPoolContext:
+    """Retake's user pool on moto: the cognito-idp client and the pool's ids."""
+
+    cognito_idp: CognitoIdpClient
+    ids: UserPoolIds
+
+
+@pytest.fixture(scope="session")
+def cognito_idp(moto_server: MotoServer) -> CognitoIdpClient:
+    """One cognito-idp client on moto for the session (a client costs ~250 ms to build)."""
+    return boto3.client(
+        "cognito-idp",
+        region_name=REGION,
+        endpoint_url=moto_server.endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+
+
+@pytest.fixture
+def user_pool(aws: AwsContext, cognito_idp: CognitoIdpClient) -> UserPoolContext:
+    """The `aws` moto plus Retake's user pool, its web app client and groups."""
+    return UserPoolContext(cognito_idp, provision_user_pool(cognito_idp, aws.naming))

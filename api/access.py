@@ -1,0 +1,172 @@
+"""What every route needs: the caller, the dependencies, who owns what, and submitting.
+
+Ownership comes from the read model; an aggregate not projected yet (an album
+created a moment ago) is looked up in the event store instead, so it can be
+edited at once. A resource the caller may not see answers 404, exactly as one
+that does not exist: a gallery user never learns that another's album exists.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
+
+from adapters import bootstrap
+from api.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from api.identity import Identity, identity_from_event
+from api.schemas import Accepted
+from commands.models import Envelope, validate_envelope
+from domain.album import Album
+from domain.photo import Photo
+from projections.history import as_of
+from projections.views import AlbumView, PhotoView
+
+READ_ONLY = "Auditors have read-only access."
+NOT_THEIRS = (
+    "Support may read anyone's {what} and revert anyone's command (with a reason), "
+    "but not change another person's {what} directly."
+)
+# An unencoded '+' in a query string arrives as a space: "12:00:00 02:00" means "+02:00".
+_SPACED_OFFSET = re.compile(r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
+
+
+def deps() -> bootstrap.ApiDependencies:
+    return bootstrap.api_dependencies()
+
+
+def caller(event: BaseProxyEvent) -> Identity:
+    identity = identity_from_event(event.raw_event)
+    if identity is None:
+        raise Unauthorized("Sign in to use this.")
+    return identity
+
+
+def writer(event: BaseProxyEvent) -> Identity:
+    """The caller, if their role may change anything at all."""
+    identity = caller(event)
+    if identity.is_auditor:
+        raise Forbidden(READ_ONLY)
+    return identity
+
+
+# -- ownership ----------------------------------------------------------------------------
+
+
+def current_album(album_id: str) -> AlbumView | None:
+    """The album's view, from the read model or, if not projected yet, the event store."""
+    view = deps().read_models.get_album(album_id)
+    if view is None:
+        rebuilt = as_of(deps().store, album_id, datetime.now(UTC))
+        view = rebuilt if isinstance(rebuilt, AlbumView) else None
+    return view
+
+
+def current_photo(photo_id: str) -> PhotoView | None:
+    view = deps().read_models.get_photo(photo_id)
+    if view is None:
+        rebuilt = as_of(deps().store, photo_id, datetime.now(UTC))
+        view = rebuilt if isinstance(rebuilt, PhotoView) else None
+    return view
+
+
+def owner_of(kind: type[Album] | type[Photo], aggregate_id: str) -> str | None:
+    """Who owns an album or photo: the read model's word, else the event store's."""
+    read_models = deps().read_models
+    view = (
+        read_models.get_album(aggregate_id)
+        if kind is Album
+        else read_models.get_photo(aggregate_id)
+    )
+    if view is not None:
+        return view.owner
+    loaded = deps().repository.load(aggregate_id)
+    if loaded is None or not isinstance(loaded.aggregate, kind):
+        return None
+    return str(loaded.aggregate.owner)
+
+
+def ensure_readable(identity: Identity, owner: str | None, what: str, resource_id: str) -> str:
+    if owner is None or not identity.may_read(owner):
+        raise NotFound(f"No {what} with id {resource_id}.", **{f"{what}_id": resource_id})
+    return owner
+
+
+V = TypeVar("V", AlbumView, PhotoView)
+
+
+def readable_view(identity: Identity, view: V | None, what: str, resource_id: str) -> V:
+    """The view, if the caller may see it; 404 otherwise."""
+    if view is None:
+        raise NotFound(f"No {what} with id {resource_id}.", **{f"{what}_id": resource_id})
+    ensure_readable(identity, view.owner, what, resource_id)
+    return view
+
+
+def ensure_writable(identity: Identity, owner: str | None, what: str, resource_id: str) -> str:
+    ensure_readable(identity, owner, what, resource_id)
+    if owner != identity.user_id:
+        raise Forbidden(NOT_THEIRS.format(what=what), **{f"{what}_id": resource_id})
+    return owner
+
+
+def writable_album(identity: Identity, album_id: str) -> None:
+    ensure_writable(identity, owner_of(Album, album_id), "album", album_id)
+
+
+def writable_photo(identity: Identity, photo_id: str) -> None:
+    ensure_writable(identity, owner_of(Photo, photo_id), "photo", photo_id)
+
+
+# -- parameters ---------------------------------------------------------------------------
+
+
+def parse_instant(value: str, field: str = "as_of") -> datetime:
+    """An ISO 8601 instant; naive means UTC."""
+    text = _SPACED_OFFSET.sub(r"\1+\2", value.strip())
+    try:
+        instant = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise BadRequest(
+            f"{field} must be an ISO 8601 instant, such as 2024-05-01T12:00:00Z.",
+            field=field,
+            value=value,
+        ) from exc
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+
+
+# -- submitting ---------------------------------------------------------------------------
+
+
+def submit(
+    identity: Identity,
+    commands: Sequence[Mapping[str, Any]],
+    *,
+    reason: str | None = None,
+    **ids: str,
+) -> Response[Accepted]:
+    """Validate every command first (all or none go), submit them, answer 202."""
+    envelopes: list[Envelope] = [
+        validate_envelope(
+            {"actor": identity.actor.model_dump(), "command": dict(command), "reason": reason}
+        )
+        for command in commands
+    ]
+    records = [deps().submitter.submit(envelope) for envelope in envelopes]
+    last = records[-1].command_id
+    location = f"/commands/{last}"
+    return Response(
+        status_code=202,
+        content_type="application/json",
+        body=Accepted(
+            command_id=last,
+            location=location,
+            command_ids=[record.command_id for record in records],
+            **ids,
+        ),
+        headers={"Location": location},
+    )

@@ -1,0 +1,220 @@
+"""Command routes: a command's status, undo and redo (by id or the caller's latest), activity.
+
+Undo and redo are commands too: they are queued, audited, and can themselves
+be undone. Support may revert anyone's command, always with a written reason,
+which the command log keeps with the revert.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.api_gateway import Router
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+
+from api.access import caller, deps, submit, writer
+from api.errors import BadRequest, Conflict, Forbidden, NotFound, documented
+from api.identity import Identity
+from api.params import SIGNED_IN, Cursor, Limit
+from api.schemas import Accepted, CommandList, CommandStatus, Revert
+from commands.command_log import CommandRecord
+from projections.read_models import ReadModels
+
+router = Router()
+TAGS = ["Commands"]
+REVERSALS = frozenset({"UndoCommand", "RedoCommand"})
+#: How far back `/me/undo` and `/me/redo` look for something to act on.
+RECENT = 200
+
+CommandId = Annotated[str, Path(min_length=1, max_length=100)]
+OptionalRevert = Annotated[Revert | None, Body()]
+
+
+def is_projected(record: CommandRecord, read_models: ReadModels) -> bool:
+    """Whether the read models reflect every event the command wrote (read-your-writes)."""
+    if record.status == "rejected":
+        return True
+    if record.status != "succeeded":
+        return False
+    if not record.events:
+        return True
+    projection = read_models.command_projection(record.command_id)
+    applied = projection.streams if projection else {}
+    return all(applied.get(ref.stream_id, 0) >= ref.last_version for ref in record.events)
+
+
+def visible_command(identity: Identity, command_id: str) -> CommandRecord:
+    record = deps().log.get(command_id)
+    if record is None or not identity.may_read(record.actor_id):
+        raise NotFound(f"No command with id {command_id}.", command_id=command_id)
+    return record
+
+
+@router.get(
+    "/commands/<command_id>",
+    summary="A command's status, outcome, events and whether it is projected yet",
+    tags=TAGS,
+    security=SIGNED_IN,
+    responses=documented(200, 401, 404),
+)
+def command_status(command_id: CommandId) -> CommandStatus:
+    record = visible_command(caller(router.current_event), command_id)
+    base = f"/commands/{record.command_id}"
+    links = {"self": base, "undo": f"{base}/undo", "redo": f"{base}/redo"}
+    links |= {name: f"/commands/{target}" for name, target in
+              (("undoes", record.undoes), ("redoes", record.redoes)) if target}  # fmt: skip
+    return CommandStatus(
+        **record.model_dump(), projected=is_projected(record, deps().read_models), links=links
+    )
+
+
+def _revert(
+    kind: Literal["UndoCommand", "RedoCommand"], command_id: str, body: Revert | None
+) -> Response[Accepted]:
+    identity = writer(router.current_event)
+    target = visible_command(identity, command_id)
+    reason = ((body.reason if body else None) or "").strip()
+    force = body.force if body else False
+    if target.actor_id != identity.user_id and not reason:
+        raise BadRequest(
+            "Support must give a reason when reverting someone else's command.",
+            code="reason_required",
+            field="reason",
+        )
+    if force and not (identity.is_support and reason):
+        raise Forbidden("Only support, with a reason, may override an undo conflict.")
+    return _submit_revert(identity, kind, target, force=force, reason=reason or None)
+
+
+def _submit_revert(
+    identity: Identity,
+    kind: Literal["UndoCommand", "RedoCommand"],
+    target: CommandRecord,
+    *,
+    force: bool = False,
+    reason: str | None = None,
+) -> Response[Accepted]:
+    command = {
+        "type": kind,
+        "target_command_id": target.command_id,
+        "target_aggregate_id": target.aggregate_id,
+        "force": force,
+    }
+    return submit(identity, [command], reason=reason, target_command_id=target.command_id)
+
+
+@router.post(
+    "/commands/<command_id>/undo",
+    summary="Undo a command (support: anyone's, with a reason)",
+    tags=TAGS,
+    security=SIGNED_IN,
+    status_code=202,
+    responses=documented(202, 400, 401, 403, 404, 413),
+)
+def undo(command_id: CommandId, body: OptionalRevert = None) -> Response[Accepted]:
+    return _revert("UndoCommand", command_id, body)
+
+
+@router.post(
+    "/commands/<command_id>/redo",
+    summary="Redo an undone command (support: anyone's, with a reason)",
+    tags=TAGS,
+    security=SIGNED_IN,
+    status_code=202,
+    responses=documented(202, 400, 401, 403, 404, 413),
+)
+def redo(command_id: CommandId, body: OptionalRevert = None) -> Response[Accepted]:
+    return _revert("RedoCommand", command_id, body)
+
+
+def _undone_now(history: list[CommandRecord]) -> dict[str, bool]:
+    """Targets whose undone-ness a still-queued undo or redo is about to flip."""
+    flips: dict[str, bool] = {}
+    for record in reversed(history):  # oldest first: the last queued flip wins
+        if record.type in REVERSALS and record.status == "accepted":
+            target = str(record.payload.get("target_command_id", ""))
+            flips[target] = record.type == "UndoCommand"
+    return flips
+
+
+def _originals(history: list[CommandRecord]) -> list[CommandRecord]:
+    return [
+        r for r in history if r.type not in REVERSALS and r.status not in ("rejected", "failed")
+    ]
+
+
+def latest_undoable(history: list[CommandRecord]) -> CommandRecord | None:
+    """The caller's newest command that is in effect (queued ones count: Ctrl+Z means it)."""
+    flips = _undone_now(history)
+    for record in _originals(history):
+        if not flips.get(record.command_id, record.undone):
+            return record
+    return None
+
+
+def latest_undone(history: list[CommandRecord]) -> CommandRecord | None:
+    """The caller's command undone most recently (by them or by support)."""
+    flips = _undone_now(history)
+    queued_at = {
+        str(r.payload.get("target_command_id")): r.issued_at
+        for r in reversed(history)
+        if r.type == "UndoCommand" and r.status == "accepted"
+    }
+    best: tuple[str, CommandRecord] | None = None
+    for record in _originals(history):
+        if record.status != "succeeded" or not flips.get(record.command_id, record.undone):
+            continue
+        if record.command_id in queued_at:
+            when = queued_at[record.command_id]
+        else:
+            last_undo = deps().log.get(record.undone_by[-1])
+            when = last_undo.issued_at if last_undo else record.issued_at
+        if best is None or when > best[0]:
+            best = (when, record)
+    return best[1] if best else None
+
+
+@router.post(
+    "/me/undo",
+    summary="Undo the caller's latest command still in effect (Ctrl+Z)",
+    tags=TAGS,
+    security=SIGNED_IN,
+    status_code=202,
+    responses=documented(202, 401, 403, 409),
+)
+def undo_mine() -> Response[Accepted]:
+    identity = writer(router.current_event)
+    target = latest_undoable(deps().log.history(identity.user_id, limit=RECENT))
+    if target is None:
+        raise Conflict("You have nothing to undo.", code="nothing_to_undo")
+    return _submit_revert(identity, "UndoCommand", target)
+
+
+@router.post(
+    "/me/redo",
+    summary="Redo the caller's most recently undone command (Ctrl+Shift+Z)",
+    tags=TAGS,
+    security=SIGNED_IN,
+    status_code=202,
+    responses=documented(202, 401, 403, 409),
+)
+def redo_mine() -> Response[Accepted]:
+    identity = writer(router.current_event)
+    target = latest_undone(deps().log.history(identity.user_id, limit=RECENT))
+    if target is None:
+        raise Conflict("You have nothing to redo.", code="nothing_to_redo")
+    return _submit_revert(identity, "RedoCommand", target)
+
+
+@router.get(
+    "/me/activity",
+    summary="The caller's commands, newest first",
+    tags=TAGS,
+    security=SIGNED_IN,
+    responses=documented(200, 400, 401),
+)
+def my_activity(limit: Limit = 50, cursor: Cursor = None) -> CommandList:
+    identity = caller(router.current_event)
+    page = deps().log.search(actor=identity.user_id, limit=limit, cursor=cursor)
+    return CommandList(items=page.items, cursor=page.cursor)

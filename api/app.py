@@ -1,0 +1,222 @@
+"""The HTTP API: one Powertools REST resolver, its routes, its errors, and its documents.
+
+`handle` is what the Lambda entry calls. Before routing it refuses, cheaply,
+what no route should see: an anonymous caller on a private path (401; the
+request validation would otherwise answer first) and a body over 64 KiB (413,
+before anything parses it). Everything else goes through the resolver, whose
+validation turns bad input into 400 before a handler (or a queue) sees it.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, OpenAPI, Tag
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
+
+from adapters.settings import Settings
+from api import activity, albums, audit, photos
+from api.errors import (
+    ApiError,
+    BadRequest,
+    NotFound,
+    PayloadTooLarge,
+    Unauthorized,
+    UnsupportedMediaType,
+    error_body,
+    error_response,
+)
+from api.identity import identity_from_event
+from api.schemas import Health
+from commands.command_log import InvalidSearchCursor
+from commands.models import InvalidCommand
+from projections.read_models import InvalidCursor
+
+MAX_BODY_BYTES = 64 * 1024
+#: Paths anyone may call without signing in.
+PUBLIC_PATHS = re.compile(r"^/(health|openapi\.json|docs|shared/[^/]+)/?$")
+DESCRIPTION = (
+    "Retake: a photo gallery in which every action is a command you can audit, undo and "
+    "redo. Writes answer 202 with the command id; follow `Location` to its status, which "
+    "says `projected: true` once reads show it. Errors are "
+    '`{"error": {"code", "message", "details"}}` with stable codes.'
+)
+
+_METHODS = ("get", "put", "post", "delete", "patch")
+_POWERTOOLS_ONLY = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
+
+
+class RetakeResolver(APIGatewayRestResolver):
+    """The REST resolver, documenting our 400s instead of Powertools' default 422s.
+
+    Validation errors never answer 422 here (`invalid_request` handles them), so
+    the 422 responses and their schemas are dropped from the OpenAPI document.
+    """
+
+    def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
+        document = super().get_openapi_schema(**kwargs)
+        for path in (document.paths or {}).values():
+            for method in _METHODS:
+                operation = getattr(path, method)
+                if operation is not None and operation.responses:
+                    operation.responses.pop(422, None)
+        schemas = document.components.schemas if document.components else None
+        for name in _POWERTOOLS_ONLY:
+            (schemas or {}).pop(name, None)
+        return document
+
+
+logger = Logger(service="api")
+cors = CORSConfig(
+    allow_origin=Settings.from_environment().api_allowed_origin,
+    expose_headers=["Location"],
+    max_age=600,
+)
+app = RetakeResolver(cors=cors, enable_validation=True)
+app.configure_openapi(
+    title="Retake",
+    version="1.0.0",
+    description=DESCRIPTION,
+    tags=[
+        Tag(name="Albums", description="Albums, sharing by link, history"),
+        Tag(name="Photos", description="Photos: titles, tags, albums, trash, history"),
+        Tag(name="Commands", description="Command status, undo and redo, activity"),
+        Tag(name="Audit", description="For auditors and support: search, export, verify"),
+        Tag(name="Service", description="Health"),
+    ],
+    security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},
+)
+for router in (albums.router, photos.router, activity.router, audit.router):
+    app.include_router(router)
+app.enable_swagger(path="/docs")
+
+
+@app.get("/openapi.json", include_in_schema=False)
+def openapi_document() -> Response[Any]:
+    return Response(
+        status_code=200, content_type="application/json", body=app.get_openapi_json_schema()
+    )
+
+
+@app.get("/health", summary="Is the API up?", tags=["Service"])
+def health() -> Health:
+    return Health()
+
+
+# -- errors -------------------------------------------------------------------------------
+
+
+def api_error(error: ApiError) -> Response[Any]:
+    return error_response(error)
+
+
+def invalid_request(error: RequestValidationError) -> Response[Any]:
+    problems = error.errors()
+    if any(problem.get("type") == "json_invalid" for problem in problems):
+        return error_response(BadRequest("The body is not valid JSON.", code="invalid_json"))
+    return error_response(
+        BadRequest(
+            "The request does not match its schema; see details for each field.",
+            problems=[
+                {
+                    "field": ".".join(str(part) for part in problem.get("loc", ())),
+                    "message": problem.get("msg", ""),
+                    "type": problem.get("type", ""),
+                }
+                for problem in problems
+            ],
+        )
+    )
+
+
+def unsupported_media_type(error: RequestUnsupportedContentType) -> Response[Any]:
+    return error_response(UnsupportedMediaType("Send the body as application/json."))
+
+
+def invalid_command(error: InvalidCommand) -> Response[Any]:
+    return error_response(
+        BadRequest("The command is not valid; see details.", problems=error.problems)
+    )
+
+
+def invalid_cursor(error: ValueError) -> Response[Any]:
+    return error_response(BadRequest(str(error), code="invalid_cursor", field="cursor"))
+
+
+def no_route(error: NotFoundError) -> Response[Any]:
+    return error_response(NotFound("No such path here; /docs lists them all."))
+
+
+def unexpected(error: Exception) -> Response[Any]:
+    logger.exception("unhandled error")
+    return error_response(ApiError("Something went wrong on our side; try again shortly."))
+
+
+# Registered by call, not decorator: Powertools leaves its decorator untyped.
+app.not_found(no_route)
+for error_class, error_handler in (
+    (ApiError, api_error),
+    (RequestValidationError, invalid_request),
+    (RequestUnsupportedContentType, unsupported_media_type),
+    (InvalidCommand, invalid_command),
+    (InvalidCursor, invalid_cursor),
+    (InvalidSearchCursor, invalid_cursor),
+    (Exception, unexpected),
+):
+    app.exception_handler(error_class)(error_handler)
+
+
+# -- the entry ----------------------------------------------------------------------------
+
+
+def body_size(event: Mapping[str, Any]) -> int:
+    """The body's size in bytes, without decoding or parsing it."""
+    body = event.get("body") or ""
+    if event.get("isBase64Encoded"):
+        return len(body) * 3 // 4 - body[-2:].count("=")
+    return len(body.encode())
+
+
+def refusal(event: Mapping[str, Any]) -> ApiError | None:
+    """Why the request is refused before routing, if it is."""
+    if event.get("httpMethod") == "OPTIONS":
+        return None
+    if identity_from_event(event) is None and not PUBLIC_PATHS.match(event.get("path") or ""):
+        return Unauthorized("Sign in to use this.")
+    if body_size(event) > MAX_BODY_BYTES:
+        return PayloadTooLarge(
+            f"The body is over {MAX_BODY_BYTES // 1024} KiB.", limit_bytes=MAX_BODY_BYTES
+        )
+    return None
+
+
+def _refuse(event: Mapping[str, Any], error: ApiError) -> dict[str, Any]:
+    proxy = APIGatewayProxyEvent(dict(event))
+    headers: dict[str, str | list[str]] = {"Content-Type": "application/json"}
+    origin = cors.allowed_origin(proxy.resolved_headers_field.get("origin") or "")
+    if origin:
+        headers |= cors.to_dict(origin)
+    return {
+        "statusCode": error.status,
+        "body": json.dumps(error_body(error), separators=(",", ":")),
+        "isBase64Encoded": False,
+        **proxy.header_serializer().serialize(headers=headers, cookies=[]),
+    }
+
+
+def handle(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """Answer one API Gateway REST proxy event."""
+    refused = refusal(event)
+    if refused is not None:
+        return _refuse(event, refused)
+    return app.resolve(event, context)

@@ -1,0 +1,17 @@
+"""Lambda entry: the HTTP API behind API Gateway (REST, Cognito authorizer)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from adapters.keep_warm import is_keep_warm
+from api.app import handle, logger
+
+
+@logger.inject_lambda_context(correlation_id_path="requestContext.requestId")
+def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+    if is_keep_warm(event):
+        return {"warm": True}
+    return handle(event, context)

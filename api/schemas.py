@@ -1,0 +1,174 @@
+"""Request and response bodies of the HTTP API, as documented in its OpenAPI.
+
+Request bodies forbid unknown fields, so a typo is a 400 rather than a silent
+no-op. Views come straight from the read side (`projections.views`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+from uuid import UUID
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from commands.command_log import CommandRecord
+from commands.models import TagList, Text, Title
+from projections.history import HistoryEntry
+from projections.views import AlbumView, PhotoView
+
+Reason = Annotated[str, Field(max_length=2000)]
+
+
+class RequestBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def _at_least_one(body: BaseModel, *names: str) -> None:
+    if all(getattr(body, name) is None for name in names):
+        raise ValueError(f"give at least one of: {', '.join(names)}")
+
+
+class NewAlbum(RequestBody):
+    title: Title
+    description: Text = ""
+
+
+class AlbumChanges(RequestBody):
+    """Rename, describe, or both (each is its own command, so each can be undone)."""
+
+    title: Title | None = None
+    description: Text | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> AlbumChanges:
+        _at_least_one(self, "title", "description")
+        return self
+
+
+class PhotoChanges(RequestBody):
+    """Retitle, caption, or both (each is its own command, so each can be undone)."""
+
+    title: Title | None = None
+    caption: Text | None = None
+
+    @model_validator(mode="after")
+    def _something(self) -> PhotoChanges:
+        _at_least_one(self, "title", "caption")
+        return self
+
+
+class PhotoPlacement(RequestBody):
+    album_id: UUID | None = Field(description="The album to file the photo in; null for none.")
+
+
+class Tags(RequestBody):
+    tags: TagList
+
+
+class BatchTags(RequestBody):
+    photo_ids: Annotated[list[UUID], Field(min_length=1, max_length=100)]
+    tags: TagList
+
+    @field_validator("photo_ids")
+    @classmethod
+    def _distinct(cls, photo_ids: list[UUID]) -> list[UUID]:
+        if len(set(photo_ids)) != len(photo_ids):
+            raise ValueError("photo_ids must not repeat")
+        return photo_ids
+
+
+class Revert(RequestBody):
+    """Support must say why when reverting someone else's command; `force` is theirs alone."""
+
+    reason: Reason | None = None
+    force: bool = False
+
+
+class VerifyRequest(RequestBody):
+    stream_id: Annotated[str, Field(min_length=1, max_length=100)] | None = Field(
+        default=None, description="One stream (an album or photo id); every stream if absent."
+    )
+
+
+class Accepted(BaseModel):
+    """A command on its way: follow `location` for its status."""
+
+    command_id: str
+    status: Literal["accepted"] = "accepted"
+    location: str
+    command_ids: list[str] = Field(description="Every command this request submitted, in order.")
+    album_id: str | None = None
+    photo_id: str | None = None
+    target_command_id: str | None = None
+
+
+class AlbumPage(BaseModel):
+    items: list[AlbumView]
+    cursor: str | None = Field(default=None, description="Opaque; pass it back for the next page.")
+
+
+class PhotoPage(BaseModel):
+    """A page may hold fewer than `limit` photos; follow `cursor` until it is null."""
+
+    items: list[PhotoView]
+    cursor: str | None = Field(default=None, description="Opaque; pass it back for the next page.")
+
+
+class AlbumDetail(BaseModel):
+    album: AlbumView
+    photos: PhotoPage
+    as_of: str | None = Field(default=None, description="The instant rebuilt, if one was asked.")
+
+
+class SharedPhoto(BaseModel):
+    photo_id: str
+    title: str
+    caption: str
+    tags: list[str]
+    width: int | None = None
+    height: int | None = None
+    format: str | None = None
+    renditions: dict[str, str]
+
+
+class SharedAlbum(BaseModel):
+    """What anyone with the link sees: no owner, no token."""
+
+    title: str
+    description: str
+    photos: list[SharedPhoto]
+    cursor: str | None = None
+
+
+class CommandStatus(CommandRecord):
+    projected: bool = Field(description="Whether the read models reflect every event it wrote.")
+    links: dict[str, str] = Field(default_factory=dict)
+
+
+class CommandList(BaseModel):
+    items: list[CommandRecord]
+    cursor: str | None = Field(default=None, description="Opaque; pass it back for the next page.")
+
+
+class ChainBreakOut(BaseModel):
+    stream_id: str
+    version: int
+    reason: str
+
+
+class Verification(BaseModel):
+    streams_checked: int
+    events_checked: int
+    intact: bool
+    breaks: list[ChainBreakOut]
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class History(BaseModel):
+    """Every change to one album or photo, oldest first."""
+
+    stream_id: str
+    entries: list[HistoryEntry]
