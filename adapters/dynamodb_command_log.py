@@ -37,6 +37,8 @@ KNOWN_TYPES: tuple[str, ...] = (
     *(str(model.model_fields["type"].default) for model in COMMAND_TYPES),
     "unknown",
 )
+#: Items the first query of a partition asks for; later queries double it, up to the page.
+FIRST_QUERY_LIMIT = 25
 #: The attribute each search filter compares, and the index keyed by it (if any).
 _FILTERED = (
     ("actor", "actor_id", "by_actor"),
@@ -293,17 +295,20 @@ class DynamoDBCommandLog(CommandLog):
             "ExpressionAttributeNames": names,
             "ExpressionAttributeValues": values,
             "ScanIndexForward": False,
-            "Limit": page_size,
         }
         if clauses:
             request["FilterExpression"] = " AND ".join(clauses)
+        # Start small and double: a merge over many partitions consumes few items from
+        # most of them, and every item a query returns costs read capacity.
+        limit = min(FIRST_QUERY_LIMIT, page_size)
         while True:
-            response = self.client.query(**request)
+            response = self.client.query(**request, Limit=limit)
             yield from (from_item(item) for item in response.get("Items", []))
             last = response.get("LastEvaluatedKey")
             if not last:
                 return
             request["ExclusiveStartKey"] = last
+            limit = min(limit * 2, page_size)
 
 
 def _days(lower: str, upper: str | None, at_most: int) -> list[str] | None:

@@ -31,6 +31,7 @@ NOT_THEIRS = (
     "Support may read anyone's {what} and revert anyone's command (with a reason), "
     "but not change another person's {what} directly."
 )
+_CREATION = {Album: "CreateAlbum", Photo: "RegisterUpload"}
 # An unencoded '+' in a query string arrives as a space: "12:00:00 02:00" means "+02:00".
 _SPACED_OFFSET = re.compile(r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
 
@@ -75,7 +76,11 @@ def current_photo(photo_id: str) -> PhotoView | None:
 
 
 def owner_of(kind: type[Album] | type[Photo], aggregate_id: str) -> str | None:
-    """Who owns an album or photo: the read model's word, else the event store's."""
+    """Who owns an album or photo: the read model's word, else the event store's.
+
+    An album or photo whose creation is still queued belongs to whoever asked
+    for it: FIFO order per aggregate runs its creation before any change to it.
+    """
     read_models = deps().read_models
     view = (
         read_models.get_album(aggregate_id)
@@ -85,9 +90,14 @@ def owner_of(kind: type[Album] | type[Photo], aggregate_id: str) -> str | None:
     if view is not None:
         return view.owner
     loaded = deps().repository.load(aggregate_id)
-    if loaded is None or not isinstance(loaded.aggregate, kind):
-        return None
-    return str(loaded.aggregate.owner)
+    if loaded is not None:
+        return str(loaded.aggregate.owner) if isinstance(loaded.aggregate, kind) else None
+    creations = (
+        deps().log.search(aggregate_id=aggregate_id, command_type=_CREATION[kind], limit=1).items
+    )
+    if creations and creations[0].status in ("accepted", "failed"):
+        return creations[0].actor_id
+    return None
 
 
 def ensure_readable(identity: Identity, owner: str | None, what: str, resource_id: str) -> str:

@@ -22,8 +22,8 @@ from api.access import (
     writer,
 )
 from api.errors import NotFound, documented
-from api.listings import album_photos, album_photos_as_of, listed
-from api.params import SIGNED_IN, AsOf, Cursor, Limit
+from api.listings import album_photos, album_photos_as_of, history_page, listed
+from api.params import SIGNED_IN, AsOf, Cursor, HistoryLimit, Limit
 from api.schemas import (
     Accepted,
     AlbumChanges,
@@ -156,7 +156,8 @@ def get_album(
     key = str(album_id)
     if as_of is None:
         album = readable_view(identity, current_album(key), "album", key)
-        return AlbumDetail(album=album, photos=album_photos(key, limit=limit, cursor=cursor))
+        photos = album_photos(key, limit=limit, cursor=cursor)
+        return AlbumDetail(**album.model_dump(), photos=photos)
     instant = parse_instant(as_of)
     then = past.as_of(deps().store, key, instant)
     if not isinstance(then, AlbumView):
@@ -164,7 +165,7 @@ def get_album(
         raise NotFound(f"Album {key} did not exist yet at {instant.isoformat()}.", album_id=key)
     ensure_readable(identity, then.owner, "album", key)
     photos = album_photos_as_of(then.owner, key, instant, limit=limit, cursor=cursor)
-    return AlbumDetail(album=then, photos=photos, as_of=instant.isoformat())
+    return AlbumDetail(**then.model_dump(), photos=photos, as_of=instant.isoformat())
 
 
 @router.get(
@@ -174,11 +175,12 @@ def get_album(
     security=SIGNED_IN,
     responses=documented(200, 401, 404),
 )
-def album_history(album_id: UUID) -> History:
+def album_history(album_id: UUID, limit: HistoryLimit = 100, cursor: Cursor = None) -> History:
     identity = caller(router.current_event)
     key = str(album_id)
     ensure_readable(identity, owner_of(Album, key), "album", key)
-    return History(stream_id=key, entries=past.history(deps().store, deps().log, key))
+    entries = past.history(deps().store, deps().log, key)
+    return history_page(key, entries, limit=limit, cursor=cursor)
 
 
 @router.get(

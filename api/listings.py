@@ -7,12 +7,15 @@ follows `cursor` until it is null. Purged photos (tombstones) never show.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable
 from datetime import datetime
 
 from api.access import deps
-from api.schemas import PhotoPage
-from projections.history import as_of
+from api.schemas import History, PhotoPage
+from projections.history import HistoryEntry, as_of
+from projections.read_models import InvalidCursor
 from projections.views import PhotoView
 
 UNSORTED = "unsorted"
@@ -94,3 +97,22 @@ def album_photos_as_of(
             items.append(then)
     items.sort(key=lambda photo: photo.album_order)
     return PhotoPage(items=items, cursor=page.cursor)
+
+
+def history_page(
+    stream_id: str, entries: list[HistoryEntry], *, limit: int, cursor: str | None
+) -> History:
+    """A page of an aggregate's history, oldest first; the cursor is the last version shown."""
+    after = 0
+    if cursor:
+        try:
+            after = int(base64.urlsafe_b64decode(cursor.encode()).decode())
+        except (ValueError, binascii.Error) as exc:
+            raise InvalidCursor("That cursor was not handed out by this history.") from exc
+    remaining = [entry for entry in entries if entry.version > after]
+    page = remaining[:limit]
+    more = len(remaining) > limit
+    next_cursor = (
+        base64.urlsafe_b64encode(str(page[-1].version).encode()).decode() if more else None
+    )
+    return History(stream_id=stream_id, entries=page, cursor=next_cursor)

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 SIGNED_IN: list[dict[str, list[str]]] = [{"cognito": []}]
 
 Limit = Annotated[int, Query(ge=1, le=100, description="Page size.")]
+HistoryLimit = Annotated[int, Query(ge=1, le=500, description="Entries per page.")]
 Cursor = Annotated[
     str | None, Query(max_length=2000, description="Opaque, from the previous page's `cursor`.")
 ]

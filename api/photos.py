@@ -24,8 +24,8 @@ from api.access import (
     writer,
 )
 from api.errors import NotFound, documented
-from api.listings import UNSORTED, photos
-from api.params import SIGNED_IN, AsOf, Cursor, Limit
+from api.listings import UNSORTED, history_page, photos
+from api.params import SIGNED_IN, AsOf, Cursor, HistoryLimit, Limit
 from api.schemas import Accepted, BatchTags, History, PhotoChanges, PhotoPage, PhotoPlacement, Tags
 from domain.album import Album
 from domain.photo import Photo
@@ -210,8 +210,9 @@ def get_photo(photo_id: UUID, as_of: AsOf = None) -> PhotoView:
     security=SIGNED_IN,
     responses=documented(200, 401, 404),
 )
-def photo_history(photo_id: UUID) -> History:
+def photo_history(photo_id: UUID, limit: HistoryLimit = 100, cursor: Cursor = None) -> History:
     identity = caller(router.current_event)
     key = str(photo_id)
     ensure_readable(identity, owner_of(Photo, key), "photo", key)
-    return History(stream_id=key, entries=past.history(deps().store, deps().log, key))
+    entries = past.history(deps().store, deps().log, key)
+    return history_page(key, entries, limit=limit, cursor=cursor)

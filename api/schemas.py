@@ -114,8 +114,9 @@ class PhotoPage(BaseModel):
     cursor: str | None = Field(default=None, description="Opaque; pass it back for the next page.")
 
 
-class AlbumDetail(BaseModel):
-    album: AlbumView
+class AlbumDetail(AlbumView):
+    """An album with a page of its photos."""
+
     photos: PhotoPage
     as_of: str | None = Field(default=None, description="The instant rebuilt, if one was asked.")
 
@@ -168,7 +169,8 @@ class Health(BaseModel):
 
 
 class History(BaseModel):
-    """Every change to one album or photo, oldest first."""
+    """Every change to one album or photo, oldest first, a page at a time."""
 
     stream_id: str
     entries: list[HistoryEntry]
+    cursor: str | None = Field(default=None, description="Opaque; pass it back for the next page.")

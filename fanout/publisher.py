@@ -30,8 +30,10 @@ MAX_BATCH = 10
 class PublishFailed(Exception):
     """SNS refused some commits; the stream batch must be retried from the first of them."""
 
-    def __init__(self, failures: Sequence[str]) -> None:
+    def __init__(self, failures: Sequence[str], positions: Sequence[int] = ()) -> None:
         self.failures = tuple(failures)
+        #: Positions in the refused request of the entries SNS refused.
+        self.positions = tuple(positions)
         super().__init__(f"SNS refused {len(self.failures)} commit(s): {'; '.join(self.failures)}")
 
 
@@ -54,13 +56,40 @@ class Publisher:
         """Publish each commit as one message; raise PublishFailed if any was refused.
 
         Batches go out in order and a refusal stops the later batches. Within one
-        batch SNS may accept entries after a refused one, so a caller that needs a
-        stream's order kept across a retry publishes one commit at a time (as the
-        stream handler does, one record per call).
+        batch SNS may accept entries after a refused one; `publish_in_order` keeps
+        each stream's order across a retry.
         """
         messages = [CommitMessage.of(commit) for commit in commits]
         for start in range(0, len(messages), MAX_BATCH):
             self._publish_batch(messages[start : start + MAX_BATCH])
+
+    def publish_in_order(self, commits: Sequence[Commit]) -> int:
+        """Publish commits keeping each stream's order; return how many leading ones went out.
+
+        Each request carries at most ten commits and at most one per stream, so a
+        refusal can never let a stream's later commit overtake an earlier one. On
+        the first refusal publishing stops; the return value is the index of the
+        first commit not known to be out (len(commits) when all went out). The
+        caller retries from there, and the topic drops the repeats.
+        """
+        pending = list(enumerate(CommitMessage.of(commit) for commit in commits))
+        while pending:
+            batch: list[tuple[int, CommitMessage]] = []
+            later: list[tuple[int, CommitMessage]] = []
+            streams: set[str] = set()
+            for index, message in pending:
+                if len(batch) < MAX_BATCH and message.stream_id not in streams:
+                    batch.append((index, message))
+                    streams.add(message.stream_id)
+                else:
+                    later.append((index, message))
+            try:
+                self._publish_batch([message for _, message in batch])
+            except PublishFailed as refusal:
+                refused = [batch[position][0] for position in refusal.positions]
+                return min([*refused, *(index for index, _ in later)])
+            pending = later
+        return len(commits)
 
     def _publish_batch(self, messages: Sequence[CommitMessage]) -> None:
         entries: list[PublishBatchRequestEntryTypeDef] = [
@@ -78,11 +107,12 @@ class Publisher:
         )
         failed = response.get("Failed", [])
         if failed:
-            refused = {entry["Id"]: entry for entry in failed}
+            refused = sorted(failed, key=lambda entry: int(entry["Id"]))
             raise PublishFailed(
                 [
-                    f"{messages[int(entry_id)].deduplication_id}: "
+                    f"{messages[int(entry['Id'])].deduplication_id}: "
                     f"{entry.get('Code', '?')} {entry.get('Message', '')}".rstrip()
-                    for entry_id, entry in sorted(refused.items(), key=lambda kv: int(kv[0]))
-                ]
+                    for entry in refused
+                ],
+                [int(entry["Id"]) for entry in refused],
             )

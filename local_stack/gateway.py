@@ -126,7 +126,14 @@ def _handler_for(gateway: Gateway) -> type[BaseHTTPRequestHandler]:
         server_version = "retake-gateway"
 
         def _serve(self) -> None:
-            length = int(self.headers.get("Content-Length") or 0)
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = -1
+            if length < 0:
+                self.close_connection = True
+                self._write(json_response(400, "bad_request", "Content-Length is not a size."))
+                return
             if length > _MAX_BODY_BYTES:
                 self.close_connection = True  # the unread body would be taken for a request
                 self._write(json_response(413, "payload_too_large", "The body exceeds 10 MB."))

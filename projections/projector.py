@@ -1,12 +1,12 @@
 """Applying published commits to the read models: idempotent, ordered per aggregate.
 
 For each commit the projector reads the aggregate's view and skips what the
-view already reflects. The derived rows (tags, share links) are written before
-the view, whose conditional write is the commit point. If the commit is ahead of the view (a message was lost
+view already reflects. If the commit is ahead of the view (a message was lost
 or arrived early), it catches up from the event store instead of guessing. It
-then writes the view conditionally on the version it read, so two projector
-instances never overwrite each other. Last it records which commands are now
-visible (`projected`).
+writes the derived rows (tags, share links) first and the view last: the
+view's write, conditional on the version it read, is the commit point, so two
+projector instances never overwrite each other and a crash in between is
+repaired by the retry. Last it records which commands are now visible.
 """
 
 from __future__ import annotations

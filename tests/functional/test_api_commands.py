@@ -13,7 +13,7 @@ def api(monkeypatch: pytest.MonkeyPatch) -> ApiHarness:
 
 
 def _title(api: ApiHarness, album_id: str) -> str:
-    return str(api.call("GET", f"/albums/{album_id}").json["album"]["title"])
+    return str(api.call("GET", f"/albums/{album_id}").json["title"])
 
 
 def test_a_commands_status_says_projected_only_once_the_read_models_show_it(

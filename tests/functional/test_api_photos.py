@@ -107,6 +107,8 @@ def test_photos_are_listed_by_album_unsorted_and_tag(api: ApiHarness) -> None:
     assert listing(tag="sea", album_id=iceland) == [in_iceland]
     assert listing(tag="sea", album_id="unsorted") == [loose]
     assert listing(tag="nothing") == []
+    repeated = api.call("GET", "/photos", multi_query={"tag": ["nothing", "sea"]})
+    assert (repeated.status, repeated.error_code) == (400, "invalid_request")  # one tag at a time
 
 
 def test_auditors_and_support_may_list_anyones_photos_by_owner(api: ApiHarness) -> None:

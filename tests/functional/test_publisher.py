@@ -206,3 +206,28 @@ def test_commits_go_out_ten_to_a_request_in_order() -> None:
 
     assert [len(call["PublishBatchRequestEntries"]) for call in sns.calls] == [10, 10, 3]
     assert [entry["MessageGroupId"] for entry in sns.published] == [c.stream_id for c in commits]
+
+
+def test_a_stream_batch_goes_out_ten_to_a_request_never_two_of_one_stream_together(
+    sns: FakeSns, context: FakeLambdaContext
+) -> None:
+    # given: twelve commits of twelve streams, then the fixture's stream at versions 1..3
+    template = insert_event()["Records"][0]
+    records = []
+    for index in range(12):
+        record = copy.deepcopy(template)
+        record["dynamodb"]["NewImage"]["stream_id"] = {"S": f"stream-{index:02}"}
+        record["dynamodb"]["SequenceNumber"] = str(1000 + index)
+        records.append(record)
+    records += three_commits_of_one_stream()["Records"]
+
+    # when
+    response = lambda_publisher.handler({"Records": records}, context)
+
+    # then: 10 + (2 + the first of the three) + the second + the third
+    assert response == {"batchItemFailures": []}
+    sizes = [len(call["PublishBatchRequestEntries"]) for call in sns.calls]
+    assert sizes == [10, 3, 1, 1]
+    for call in sns.calls:
+        groups = [entry["MessageGroupId"] for entry in call["PublishBatchRequestEntries"]]
+        assert len(groups) == len(set(groups))

@@ -53,7 +53,14 @@ class History(World):
                 self.process(target)
             else:
                 self.run((kind, target, args))
-        self.commits = list(self.store.all_commits())
+        # In the order the commands ran (not by random stream id), so that
+        # hypothesis draws the same things when it replays an example.
+        names = {str(stream_id): name for name, stream_id in self.ids.items()}
+        self.commits = sorted(
+            self.store.all_commits(),
+            key=lambda commit: (names.get(commit.stream_id, commit.stream_id),
+                                commit.first_version),
+        )  # fmt: skip
 
     def process(self, name: str) -> None:
         command = AttachProcessing(
