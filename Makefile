@@ -36,9 +36,8 @@ integration: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python -m bench
 
-up:
-	@echo "make up arrives with the local stack (issue: the local stack); see README." >&2
-	@exit 2
+up: $(STAMP)
+	$(BIN)/retake up
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,259 @@
+"""The whole of Retake on one machine, in one process tree.
+
+`LocalStack.start()` brings up, in order:
+1. moto's server on loopback (or uses an existing AWS-compatible endpoint),
+   with the state of the data folder restored;
+2. every resource of `resources.definitions`, created idempotently: tables,
+   queues and DLQs, the topic and its subscriptions, the user pool with its
+   groups and one demo account per role;
+3. the local Lambda runtime (functions in containers, cold and warm);
+4. the event-source mappings (SQS pollers, the DynamoDB stream poller), the
+   keep-warm schedule, the API Gateway emulator with the Cognito check, and
+   the static site with its generated config.
+
+State is snapshotted into the data folder every few seconds and on a clean
+stop. After an unclean stop (kill -9) the read models are rebuilt from the
+event store on start, so whatever the last snapshot missed, nothing is
+inconsistent.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import boto3
+
+from adapters.bootstrap import build_read_models, find_topic_arn
+from adapters.dynamodb_event_store import DynamoDBEventStore
+from adapters.settings import Settings
+from local_stack import state
+from local_stack.auth import CognitoVerifier
+from local_stack.gateway import Gateway
+from local_stack.mappings import EventSourceMappings
+from local_stack.moto_server import MotoServer, point_boto3_at, start_moto
+from local_stack.runtime import LambdaRuntime
+from local_stack.scheduler import Scheduler
+from local_stack.site import Site, SiteConfig
+from projections.rebuild import rebuild
+from resources.definitions import EVENTS, EVENTS_TOPIC, FUNCTIONS, SCHEDULES, SNAPSHOTS, Naming
+from resources.provision import UserPoolIds, add_user, provision, provision_user_pool
+
+log = logging.getLogger("retake.stack")
+
+REGION = "us-east-1"
+RUNNING_MARKER = "running"
+STACK_FILE = "stack.json"
+
+
+@dataclass(frozen=True)
+class DemoAccount:
+    role: str
+    username: str
+    password: str
+    groups: tuple[str, ...] = ()
+
+
+DEMO_ACCOUNTS = (
+    DemoAccount("gallery user", "alice", "Retake-demo-1"),
+    DemoAccount("auditor", "audrey", "Retake-demo-1", ("auditors",)),
+    DemoAccount("support", "sam", "Retake-demo-1", ("support",)),
+)
+
+
+@dataclass
+class StackConfig:
+    data_dir: Path = Path(".retake")
+    #: An existing AWS-compatible endpoint (e.g. LocalStack); None starts moto.
+    endpoint: str | None = None
+    moto_port: int = 4510
+    api_port: int = 4511
+    site_port: int = 4512
+    prefix: str = "retake"
+    idle_timeout_seconds: float = 300.0
+    keep_warm: bool = True
+    persist: bool = True
+    snapshot_every_seconds: float = 3.0
+    #: A failed SQS message comes back after this many seconds (Lambda: the visibility timeout).
+    retry_after_seconds: int = 2
+    concurrency: dict[str, int] = field(default_factory=dict)
+    demo_accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
+
+
+@dataclass(frozen=True)
+class StackInfo:
+    site_url: str
+    api_url: str
+    docs_url: str
+    endpoint: str
+    data_dir: str
+    user_pool_id: str
+    client_id: str
+    region: str
+    prefix: str
+    accounts: list[dict[str, Any]]
+    recovered: bool
+
+
+class LocalStack:
+    def __init__(self, config: StackConfig | None = None) -> None:
+        self.config = config or StackConfig()
+        self.moto: MotoServer | None = None
+        self.runtime: LambdaRuntime | None = None
+        self.mappings: EventSourceMappings | None = None
+        self.scheduler: Scheduler | None = None
+        self.gateway: Gateway | None = None
+        self.site: Site | None = None
+        self.info: StackInfo | None = None
+        self._stop_snapshots = threading.Event()
+        self._snapshot_thread: threading.Thread | None = None
+
+    # -- start -------------------------------------------------------------------------
+
+    def start(self) -> StackInfo:
+        config = self.config
+        data = config.data_dir
+        data.mkdir(parents=True, exist_ok=True)
+        marker = data / RUNNING_MARKER
+        recovered = marker.exists()
+        restored = state.load(data) if config.persist and config.endpoint is None else None
+        if config.endpoint is None:
+            self.moto = start_moto(config.moto_port)
+            endpoint = self.moto.endpoint
+        else:
+            endpoint = config.endpoint
+        env = point_boto3_at(endpoint, REGION)
+        os.environ.update(env)
+        naming = Naming(config.prefix)
+        session = boto3.session.Session(region_name=REGION)
+        dynamodb = session.client("dynamodb")
+        sqs = session.client("sqs")
+        sns = session.client("sns")
+        cognito = session.client("cognito-idp")
+        provision(dynamodb, sqs, naming, sns)
+        pool = provision_user_pool(cognito, naming)
+        accounts = self._demo_accounts(cognito, pool)
+        topic_arn = find_topic_arn(sns, naming.topic(EVENTS_TOPIC))
+        settings = Settings.from_environment(config.prefix)
+        if recovered and restored is not None:
+            self._rebuild_read_models(dynamodb, naming, settings)
+        marker.write_text(str(os.getpid()))
+
+        function_env = {
+            **env,
+            "RETAKE_NAME_PREFIX": config.prefix,
+            "RETAKE_EVENTS_TOPIC_ARN": topic_arn,
+            "POWERTOOLS_METRICS_NAMESPACE": "Retake",
+        }
+        self.runtime = LambdaRuntime(
+            FUNCTIONS,
+            function_env,
+            idle_timeout_seconds=config.idle_timeout_seconds,
+            concurrency={k: v for k, v in config.concurrency.items() if v > 0} or None,
+        )
+        self.mappings = EventSourceMappings(
+            sqs=sqs,
+            dynamodb=dynamodb,
+            streams=session.client("dynamodbstreams"),
+            naming=naming,
+            invoker_for=self.runtime.invoker,
+            failed_visibility_seconds=config.retry_after_seconds,
+            stream_positions=(restored or {}).get("stream_positions"),
+        )
+        self.mappings.start()
+        if config.keep_warm:
+            self.scheduler = Scheduler(self.runtime, SCHEDULES)
+            self.scheduler.start()
+        verifier = CognitoVerifier(pool.jwks_url, pool.issuer, pool.client_id)
+        self.gateway = Gateway(self.runtime.invoker("api"), verifier, port=config.api_port)
+        self.gateway.start()
+        self.site = Site(
+            SiteConfig(
+                api_url=self.gateway.url,
+                region=REGION,
+                user_pool_id=pool.pool_id,
+                client_id=pool.client_id,
+                cognito_endpoint=endpoint,
+            ),
+            port=config.site_port,
+        ).start()
+        self.info = StackInfo(
+            site_url=self.site.url,
+            api_url=self.gateway.url,
+            docs_url=f"{self.gateway.url}/docs",
+            endpoint=endpoint,
+            data_dir=str(data.resolve()),
+            user_pool_id=pool.pool_id,
+            client_id=pool.client_id,
+            region=REGION,
+            prefix=config.prefix,
+            accounts=accounts,
+            recovered=recovered and restored is not None,
+        )
+        (data / STACK_FILE).write_text(json.dumps(asdict(self.info), indent=2))
+        if config.persist and self.moto is not None:
+            self._snapshot_thread = threading.Thread(
+                target=self._snapshot_forever, name="state-snapshots", daemon=True
+            )
+            self._snapshot_thread.start()
+        return self.info
+
+    def _demo_accounts(self, cognito: Any, pool: UserPoolIds) -> list[dict[str, Any]]:
+        accounts = []
+        for account in self.config.demo_accounts:
+            sub = add_user(cognito, pool.pool_id, account.username, account.password,
+                           account.groups)  # fmt: skip
+            accounts.append({**asdict(account), "sub": sub})
+        return accounts
+
+    def _rebuild_read_models(self, dynamodb: Any, naming: Naming, settings: Settings) -> None:
+        """After an unclean stop: the read models are made again from the event store."""
+        store = DynamoDBEventStore(naming.table(EVENTS), naming.table(SNAPSHOTS), dynamodb)
+        report = rebuild(store, build_read_models(settings, dynamodb=dynamodb))
+        log.warning(
+            "recovered from an unclean stop: rebuilt the read models from %s events", report.events
+        )
+
+    # -- state -------------------------------------------------------------------------
+
+    def snapshot(self) -> None:
+        """Save moto's state and the stream positions into the data folder."""
+        if self.moto is None or not self.config.persist:
+            return
+        positions = self.mappings.stream_positions if self.mappings else {}
+        state.save(self.config.data_dir, {"stream_positions": positions})
+
+    def _snapshot_forever(self) -> None:
+        while not self._stop_snapshots.wait(self.config.snapshot_every_seconds):
+            try:
+                self.snapshot()
+            except Exception as error:  # the next snapshot tries again
+                log.warning("state snapshot failed: %s", error)
+
+    # -- stop --------------------------------------------------------------------------
+
+    def stop(self) -> None:
+        """Stop everything; a clean stop saves the state and clears the running marker."""
+        self._stop_snapshots.set()
+        if self._snapshot_thread is not None:
+            self._snapshot_thread.join(timeout=10)
+        for part in (self.gateway, self.site, self.scheduler, self.mappings):
+            if part is not None:
+                part.stop()
+        if self.runtime is not None:
+            self.runtime.shutdown()
+        self.snapshot()
+        if self.moto is not None:
+            self.moto.stop()
+        (self.config.data_dir / RUNNING_MARKER).unlink(missing_ok=True)
+
+    def wait(self) -> None:
+        """Block until interrupted (Ctrl+C)."""
+        while True:
+            time.sleep(3600)
