@@ -1,30 +1,22 @@
-"""The composition root: wires the write side to DynamoDB and SQS, the publisher to SNS
-(or either to fakes).
+"""The composition root: wires each function's core to AWS (or to fakes).
 
-Nothing here runs at import time; each Lambda container builds its write side
-(or publisher) once, on first use, and keeps it (clients, caches) while warm.
+Nothing here runs at import time. Each Lambda entry module builds what it
+needs once per container (its write side, publisher, projector or API
+dependencies) and keeps it, clients and caches included, while warm. Each
+builder imports its own adapters, so a function's cold start loads only the
+code that function runs.
 """
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import boto3
 
-from adapters.dynamodb_command_log import DynamoDBCommandLog
-from adapters.dynamodb_event_store import DynamoDBEventStore
-from adapters.dynamodb_read_models import DynamoDBReadModels
+from adapters.network import inject_latency_from_environment
 from adapters.settings import EVENTS_TOPIC_ARN, Settings
-from adapters.sqs_command_bus import SqsCommandBus
-from commands.command_log import CommandLog
-from commands.event_store import EventStore
-from commands.repository import Repository
-from commands.service import CommandService
-from commands.submit import CommandSubmitter
-from fanout.publisher import Publisher
-from projections.projector import Projector
-from projections.read_models import ReadModels
 from resources.definitions import (
     COMMAND_LOG,
     COMMANDS_HIGH,
@@ -38,6 +30,21 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
+
+    from adapters.dynamodb_read_models import DynamoDBReadModels
+    from commands.command_log import CommandLog
+    from commands.event_store import EventStore
+    from commands.repository import Repository
+    from commands.service import CommandService
+    from commands.submit import CommandSubmitter
+    from fanout.publisher import Publisher
+    from projections.projector import Projector
+    from projections.read_models import ReadModels
+
+
+def in_lambda() -> bool:
+    """Whether this process is a Lambda container (AWS's, or the local runtime's)."""
+    return bool(os.environ.get("AWS_LAMBDA_FUNCTION_NAME"))
 
 
 @dataclass
@@ -55,6 +62,11 @@ def build_write_side(
     store: EventStore | None = None,
     log: CommandLog | None = None,
 ) -> WriteSide:
+    from adapters.dynamodb_command_log import DynamoDBCommandLog
+    from adapters.dynamodb_event_store import DynamoDBEventStore
+    from commands.repository import Repository
+    from commands.service import CommandService
+
     settings = settings or Settings.from_environment()
     naming = settings.naming
     if store is None or log is None:
@@ -74,6 +86,10 @@ def build_submitter(
     sqs: SQSClient | None = None,
     log: CommandLog | None = None,
 ) -> CommandSubmitter:
+    from adapters.dynamodb_command_log import DynamoDBCommandLog
+    from adapters.sqs_command_bus import SqsCommandBus
+    from commands.submit import CommandSubmitter
+
     settings = settings or Settings.from_environment()
     sqs = sqs or boto3.client("sqs", region_name=settings.region)
     if log is None:
@@ -97,6 +113,7 @@ def write_side() -> WriteSide:
     """This container's write side, built on first use."""
     global _write_side
     if _write_side is None:
+        inject_latency_from_environment()
         _write_side = build_write_side()
     return _write_side
 
@@ -107,6 +124,8 @@ class TopicNotFound(LookupError):
 
 def build_publisher(settings: Settings | None = None, *, sns: SNSClient | None = None) -> Publisher:
     """The publisher on the events topic: its ARN from settings, else found by name."""
+    from fanout.publisher import Publisher
+
     settings = settings or Settings.from_environment()
     sns = sns or boto3.client("sns", region_name=settings.region)
     topic_arn = settings.events_topic_arn or find_topic_arn(
@@ -139,6 +158,8 @@ def publisher() -> Publisher:
 def build_read_models(
     settings: Settings | None = None, *, dynamodb: DynamoDBClient | None = None
 ) -> DynamoDBReadModels:
+    from adapters.dynamodb_read_models import DynamoDBReadModels
+
     settings = settings or Settings.from_environment()
     dynamodb = dynamodb or boto3.client("dynamodb", region_name=settings.region)
     return DynamoDBReadModels(settings.naming, client=dynamodb)
@@ -152,6 +173,9 @@ def build_projector(
     store: EventStore | None = None,
 ) -> Projector:
     """The projector on the read models, catching up from the event store when it must."""
+    from adapters.dynamodb_event_store import DynamoDBEventStore
+    from projections.projector import Projector
+
     settings = settings or Settings.from_environment()
     if read_models is None or store is None:
         dynamodb = dynamodb or boto3.client("dynamodb", region_name=settings.region)
@@ -196,7 +220,7 @@ def build_api_dependencies(
     return ApiDependencies(
         submitter=build_submitter(settings, dynamodb=dynamodb, sqs=sqs, log=side.log),
         log=side.log,
-        read_models=DynamoDBReadModels(settings.naming, client=dynamodb),
+        read_models=build_read_models(settings, dynamodb=dynamodb),
         store=side.store,
         repository=side.repository,
     )

@@ -1,4 +1,4 @@
-"""The read models on DynamoDB: five lean tables, conditional writes, paged listings.
+"""The read models on DynamoDB: four lean tables, conditional writes, paged listings.
 
 Item layouts are in `adapters.read_model_items`. Listings query one partition
 of a table or index with `Limit` = page size + 1, so a page knows whether
@@ -22,27 +22,16 @@ from pydantic import BaseModel
 from adapters.dynamodb_event_store import StoreStats
 from adapters.dynamodb_requests import TableRequests
 from adapters.read_model_items import (
-    STREAMS,
     ReadTables,
     decode_cursor,
     encode_cursor,
     index_keys,
     key_names,
-    projection_from_item,
-    projection_item,
     row_from_item,
     row_item,
-    stream_mark,
 )
 from projections.read_models import ReadModels, StaleView
-from projections.views import (
-    AlbumView,
-    CommandProjection,
-    Page,
-    PhotoView,
-    ShareRow,
-    TagRow,
-)
+from projections.views import AlbumView, Page, PhotoView, ShareRow, TagRow
 from resources.definitions import (
     ALBUM_VIEWS,
     PHOTO_VIEWS,
@@ -56,6 +45,7 @@ if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
     from mypy_boto3_dynamodb.type_defs import (
         AttributeValueTypeDef,
+        KeysAndAttributesTypeDef,
         QueryInputTypeDef,
         WriteRequestTypeDef,
     )
@@ -73,7 +63,7 @@ _VERSION = {"#v": "version"}
 
 
 class DynamoDBReadModels(ReadModels):
-    """The read-model port on the five tables of `resources.definitions.READ_TABLES`."""
+    """The read-model port on the four tables of `resources.definitions.READ_TABLES`."""
 
     def __init__(
         self,
@@ -83,8 +73,7 @@ class DynamoDBReadModels(ReadModels):
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
         self.tables = tables if isinstance(tables, ReadTables) else ReadTables.of(tables)
-        names = (self.tables.albums, self.tables.photos, self.tables.tags, self.tables.shares,
-                 self.tables.commands)  # fmt: skip
+        names = (self.tables.albums, self.tables.photos, self.tables.tags, self.tables.shares)
         #: (physical name, definition, row model) of each table, in `READ_TABLES` order.
         self._layout = list(zip(names, READ_TABLES, _MODELS, strict=True))
         self._client = client
@@ -177,9 +166,27 @@ class DynamoDBReadModels(ReadModels):
             cursor=encode_cursor(items[-1], keys) if more else None,
         )
 
-    def command_projection(self, command_id: str) -> CommandProjection | None:
-        item = self._get(self.tables.commands, {"command_id": {"S": command_id}})
-        return projection_from_item(item) if item else None
+    def view_versions(self, stream_ids: Sequence[str]) -> dict[str, int]:
+        # A stream id names an album or a photo, so ask both tables for it, in one
+        # BatchGetItem, and read only the key and version of what exists.
+        wanted = list(dict.fromkeys(stream_ids))  # BatchGetItem refuses a repeated key
+        keys = {self.tables.albums: "album_id", self.tables.photos: "photo_id"}
+        requests: dict[str, KeysAndAttributesTypeDef] = {
+            table: {
+                "Keys": [{key: {"S": stream_id}} for stream_id in wanted],
+                "ProjectionExpression": "#k, #v",
+                "ExpressionAttributeNames": {"#k": key} | _VERSION,
+                # Consistent, as the views' own reads are: "projected" then holds for them.
+                "ConsistentRead": True,
+            }
+            for table, key in keys.items()
+        }
+        found = self.requests.get_across(requests)
+        return {
+            item[key]["S"]: int(item["version"]["N"])
+            for table, key in keys.items()
+            for item in found[table]
+        }
 
     # -- writes ------------------------------------------------------------------------
 
@@ -254,17 +261,6 @@ class DynamoDBReadModels(ReadModels):
             if _error_code(exc) != "ConditionalCheckFailedException":
                 raise
 
-    def mark_projected(self, command_id: str, stream_id: str, version: int) -> None:
-        # ADD to a string set is idempotent and needs no read: a repeated mark is a no-op.
-        self.stats.add(requests=1, items_written=1)
-        self.client.update_item(
-            TableName=self.tables.commands,
-            Key={"command_id": {"S": command_id}},
-            UpdateExpression="ADD #s :mark",
-            ExpressionAttributeNames={"#s": STREAMS},
-            ExpressionAttributeValues={":mark": {"SS": [stream_mark(stream_id, version)]}},
-        )
-
     # -- the rebuild -------------------------------------------------------------------
 
     def bulk_load(
@@ -272,7 +268,6 @@ class DynamoDBReadModels(ReadModels):
         views: Sequence[AlbumView | PhotoView] = (),
         tags: Sequence[TagRow] = (),
         shares: Sequence[ShareRow] = (),
-        projections: Sequence[CommandProjection] = (),
     ) -> None:
         """BatchWriteItem, 25 rows a request across the tables, unconditionally."""
         # A key twice in one request is refused, so a repeated row keeps its last version.
@@ -283,11 +278,6 @@ class DynamoDBReadModels(ReadModels):
             writes[(table, *(str(getattr(row, k)) for k in key_names(spec)))] = (
                 table,
                 row_item(row),
-            )
-        for projection in projections:
-            writes[(self.tables.commands, projection.command_id)] = (
-                self.tables.commands,
-                projection_item(projection),
             )
         self.requests.write(
             [(table, {"PutRequest": {"Item": item}}) for table, item in writes.values()]
@@ -306,17 +296,12 @@ class DynamoDBReadModels(ReadModels):
     def dump(self) -> dict[str, list[dict[str, Any]]]:
         dumped: dict[str, list[dict[str, Any]]] = {}
         for table, spec, model in self._layout:
-            rows = [
-                projection_from_item(item)
-                if model is CommandProjection
-                else row_from_item(model, item)
-                for item in self.requests.scan(table)
-            ]
+            rows = [row_from_item(model, item) for item in self.requests.scan(table)]
             dumped[spec.name] = sorted((row.model_dump(mode="json") for row in rows), key=repr)
         return dumped
 
 
-_MODELS: tuple[type[BaseModel], ...] = (AlbumView, PhotoView, TagRow, ShareRow, CommandProjection)
+_MODELS: tuple[type[BaseModel], ...] = (AlbumView, PhotoView, TagRow, ShareRow)
 
 
 def _error_code(exc: ClientError) -> str:

@@ -9,7 +9,7 @@ request is counted in `stats`.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
 from adapters.dynamodb_event_store import StoreStats
@@ -47,25 +47,37 @@ class TableRequests:
 
     def get(self, table: str, keys: Sequence[dict[str, AttributeValueTypeDef]]) -> list[Item]:
         """The items with these (distinct) keys that exist, in no particular order."""
-        found: list[Item] = []
+        return self.get_across({table: {"Keys": keys}})[table]
+
+    def get_across(self, requests: Mapping[str, KeysAndAttributesTypeDef]) -> dict[str, list[Item]]:
+        """Each table's items with its (distinct) keys that exist, 100 keys a request across tables.
+
+        A table's other settings (a projection, consistent reads) go with its keys in every request.
+        """
+        keys = [(table, key) for table, request in requests.items() for key in request["Keys"]]
+        found: dict[str, list[Item]] = {table: [] for table in requests}
         for start in range(0, len(keys), BATCH_GET_LIMIT):
-            request: dict[str, KeysAndAttributesTypeDef] = {
-                table: {"Keys": list(keys[start : start + BATCH_GET_LIMIT])}
+            chunk: dict[str, list[Any]] = {}
+            for table, key in keys[start : start + BATCH_GET_LIMIT]:
+                chunk.setdefault(table, []).append(key)
+            pending: dict[str, KeysAndAttributesTypeDef] = {
+                table: {**requests[table], "Keys": part} for table, part in chunk.items()
             }
             for attempt in range(MAX_BATCH_ATTEMPTS):
-                response = self._client().batch_get_item(RequestItems=request)
-                items = response.get("Responses", {}).get(table, [])
-                self.stats.add(requests=1, items_read=len(items))
-                found += items
-                request = cast(
+                response = self._client().batch_get_item(RequestItems=pending)
+                responses = response.get("Responses", {})
+                for table, items in responses.items():
+                    found[table] += items
+                self.stats.add(requests=1, items_read=sum(map(len, responses.values())))
+                pending = cast(
                     "dict[str, KeysAndAttributesTypeDef]",
                     dict(response.get("UnprocessedKeys") or {}),
                 )
-                if not request:
+                if not pending:
                     break
                 self._back_off(attempt)
             else:
-                raise Unprocessed(f"DynamoDB kept keys of {table} unprocessed")
+                raise Unprocessed(f"DynamoDB kept keys of {', '.join(pending)} unprocessed")
         return found
 
     def write(self, requests: Sequence[tuple[str, WriteRequestTypeDef]]) -> None:

@@ -8,14 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from projections.read_models import InvalidCursor, ReadModels, StaleView
-from projections.views import (
-    AlbumView,
-    CommandProjection,
-    Page,
-    PhotoView,
-    ShareRow,
-    TagRow,
-)
+from projections.views import AlbumView, Page, PhotoView, ShareRow, TagRow
 
 T = TypeVar("T")
 
@@ -41,7 +34,6 @@ class InMemoryReadModels(ReadModels):
         self._photos: dict[str, PhotoView] = {}
         self._tags: dict[tuple[str, str], TagRow] = {}
         self._shares: dict[str, ShareRow] = {}
-        self._commands: dict[str, CommandProjection] = {}
         self._lock = threading.RLock()
 
     def get_album(self, album_id: str) -> AlbumView | None:
@@ -85,8 +77,14 @@ class InMemoryReadModels(ReadModels):
                     if owner_tag == f"{owner}#{tag}"]  # fmt: skip
         return _page(rows, lambda row: row.photo_id, limit, cursor)
 
-    def command_projection(self, command_id: str) -> CommandProjection | None:
-        return self._commands.get(command_id)
+    def view_versions(self, stream_ids: Sequence[str]) -> dict[str, int]:
+        versions: dict[str, int] = {}
+        with self._lock:
+            for stream_id in stream_ids:
+                view = self._albums.get(stream_id) or self._photos.get(stream_id)
+                if view is not None:
+                    versions[stream_id] = view.version
+        return versions
 
     def put_view(self, view: AlbumView | PhotoView, expected_version: int | None) -> None:
         with self._lock:
@@ -121,19 +119,11 @@ class InMemoryReadModels(ReadModels):
                 if stored is not None and stored.version <= row.version:
                     del self._shares[row.token]
 
-    def mark_projected(self, command_id: str, stream_id: str, version: int) -> None:
-        with self._lock:
-            current = self._commands.get(command_id, CommandProjection(command_id=command_id))
-            streams = dict(current.streams)
-            streams[stream_id] = max(version, streams.get(stream_id, 0))
-            self._commands[command_id] = CommandProjection(command_id=command_id, streams=streams)
-
     def bulk_load(
         self,
         views: Sequence[AlbumView | PhotoView] = (),
         tags: Sequence[TagRow] = (),
         shares: Sequence[ShareRow] = (),
-        projections: Sequence[CommandProjection] = (),
     ) -> None:
         with self._lock:
             for view in views:
@@ -143,11 +133,10 @@ class InMemoryReadModels(ReadModels):
                     self._photos[view.photo_id] = view
             self._tags.update({(row.owner_tag, row.photo_id): row for row in tags})
             self._shares.update({row.token: row for row in shares})
-            self._commands.update({projection.command_id: projection for projection in projections})
 
     def clear(self) -> None:
         with self._lock:
-            for table in (self._albums, self._photos, self._tags, self._shares, self._commands):
+            for table in (self._albums, self._photos, self._tags, self._shares):
                 table.clear()
 
     def dump(self) -> dict[str, list[dict[str, Any]]]:
@@ -157,7 +146,6 @@ class InMemoryReadModels(ReadModels):
                 "photo-views": list(self._photos.values()),
                 "tag-views": list(self._tags.values()),
                 "share-views": list(self._shares.values()),
-                "command-views": list(self._commands.values()),
             }
         return {
             name: sorted((row.model_dump(mode="json") for row in rows), key=repr)

@@ -8,10 +8,6 @@ plus the key attributes its table's indexes need:
                    album_key, album_order                by_owner: owner, created_at
     tag-views      owner_tag (hash), photo_id (range), TagRow fields
     share-views    token (hash), ShareRow fields
-    command-views  command_id (hash), streams SS of "<stream_id>@<version>"
-
-A command's streams are a string set so that marking is one idempotent `ADD`;
-reading keeps the highest version seen for each stream.
 """
 
 from __future__ import annotations
@@ -27,7 +23,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import BaseModel
 
 from projections.read_models import InvalidCursor
-from projections.views import CommandProjection, PhotoView, TagRow
+from projections.views import PhotoView, TagRow
 from resources.definitions import READ_TABLES, Naming, TableSpec
 
 if TYPE_CHECKING:
@@ -42,7 +38,6 @@ _DESERIALIZER = TypeDeserializer()
 
 #: Attributes an item holds for its indexes only, not part of the row's model.
 INDEX_ONLY = ("album_key", "album_order", "owner_tag")
-STREAMS = "streams"
 
 
 def row_item(row: BaseModel) -> dict[str, AttributeValueTypeDef]:
@@ -66,26 +61,6 @@ def row_from_item(model: type[M], item: Item) -> M:
     return model.model_validate(fields)
 
 
-def stream_mark(stream_id: str, version: int) -> str:
-    return f"{stream_id}@{version}"
-
-
-def projection_item(projection: CommandProjection) -> dict[str, AttributeValueTypeDef]:
-    item: dict[str, AttributeValueTypeDef] = {"command_id": {"S": projection.command_id}}
-    marks = [stream_mark(stream, version) for stream, version in projection.streams.items()]
-    if marks:  # DynamoDB has no empty sets
-        item[STREAMS] = {"SS": sorted(marks)}
-    return item
-
-
-def projection_from_item(item: Item) -> CommandProjection:
-    streams: dict[str, int] = {}
-    for mark in item.get(STREAMS, {}).get("SS", []):
-        stream_id, _, version = mark.rpartition("@")
-        streams[stream_id] = max(int(version), streams.get(stream_id, 0))
-    return CommandProjection(command_id=item["command_id"]["S"], streams=streams)
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, Decimal):
         return int(value) if value == value.to_integral_value() else float(value)
@@ -101,13 +76,12 @@ def _plain(value: Any) -> Any:
 
 @dataclass(frozen=True)
 class ReadTables:
-    """The physical names of the five read-model tables (in `READ_TABLES` order)."""
+    """The physical names of the four read-model tables (in `READ_TABLES` order)."""
 
     albums: str
     photos: str
     tags: str
     shares: str
-    commands: str
 
     @classmethod
     def of(cls, naming: Naming) -> ReadTables:

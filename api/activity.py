@@ -39,9 +39,10 @@ def is_projected(record: CommandRecord, read_models: ReadModels) -> bool:
         return False
     if not record.events:
         return True
-    projection = read_models.command_projection(record.command_id)
-    applied = projection.streams if projection else {}
-    return all(applied.get(ref.stream_id, 0) >= ref.last_version for ref in record.events)
+    # Every view stores the version it reflects: the command is visible once each stream's
+    # view has reached the last version the command wrote there.
+    versions = read_models.view_versions([ref.stream_id for ref in record.events])
+    return all(versions.get(ref.stream_id, 0) >= ref.last_version for ref in record.events)
 
 
 def visible_command(identity: Identity, command_id: str) -> CommandRecord:

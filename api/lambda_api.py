@@ -6,8 +6,13 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from adapters.bootstrap import api_dependencies, in_lambda
 from adapters.keep_warm import is_keep_warm
 from api.app import handle, logger
+
+if in_lambda():
+    # The expensive part of a cold start (clients, caches) happens once, during init.
+    api_dependencies()
 
 
 @logger.inject_lambda_context(correlation_id_path="requestContext.requestId")

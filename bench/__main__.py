@@ -17,6 +17,8 @@ from pathlib import Path
 
 from bench.common import Result
 from bench.event_store import append_scaling, load_long_stream
+from bench.local_stack import cold_vs_warm, consumer_scaling, e2e_latency, up_time
+from bench.read_side import projection_lag, read_requests_per_page, rebuild_rate
 from bench.write_path import vs_eventsourcing_sqlite, write_requests_per_command
 
 BENCHMARKS: dict[str, Callable[[], Result]] = {
@@ -24,6 +26,13 @@ BENCHMARKS: dict[str, Callable[[], Result]] = {
     "append-scaling": append_scaling,
     "load-long-stream": load_long_stream,
     "vs-eventsourcing-sqlite": vs_eventsourcing_sqlite,
+    "read-requests-per-page": read_requests_per_page,
+    "projection-lag": projection_lag,
+    "rebuild-rate": rebuild_rate,
+    "cold-vs-warm": cold_vs_warm,
+    "e2e-latency": e2e_latency,
+    "consumer-scaling": consumer_scaling,
+    "up-time": up_time,
 }
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -244,10 +244,25 @@ def rebuild_rate(events: int = 20_000) -> Result:
         replay = Progress("rebuilding", events)
 
         def on_progress(done: int, total: int) -> None:
-            replay.advance(done - replay.done)
+            replay.done, replay.total = 0, total
+            replay.advance(done)
 
+        # The scan ends before the first commit is handed over (it sorts the whole table).
+        scan: dict[str, float] = {}
+        all_commits = store.all_commits
+
+        def timed_commits() -> Any:
+            started = time.perf_counter()
+            for number, commit in enumerate(all_commits()):
+                if number == 0:
+                    scan["seconds"] = time.perf_counter() - started
+                yield commit
+
+        store.all_commits = timed_commits
         report = rebuild(store, read_models, on_progress)
     rate = report.events / report.seconds
+    scan_seconds = scan.get("seconds", 0.0)
+    replay_rate = report.events / max(report.seconds - scan_seconds, 1e-9)
     return Result(
         "rebuild-rate",
         rate,
@@ -256,7 +271,10 @@ def rebuild_rate(events: int = 20_000) -> Result:
         2000,
         notes=[
             f"{report.events:,} events in {report.streams:,} streams rebuilt in "
-            f"{report.seconds:.1f} s (scan of the event store, fold in memory, batch writes "
-            "of the views and tag rows) on moto's server",
+            f"{report.seconds:.1f} s on moto's server: the scan of the event store took "
+            f"{scan_seconds:.1f} s ({scan_seconds / report.events * 1000:.1f} ms per item in "
+            f"moto), the fold in memory and the batch writes of views and tag rows "
+            f"{report.seconds - scan_seconds:.1f} s ({replay_rate:,.0f} events/s)",
+            "the figure counts the whole rebuild, scan included",
         ],
     )

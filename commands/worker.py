@@ -14,12 +14,16 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.bootstrap import write_side
+from adapters.bootstrap import in_lambda, write_side
 from adapters.keep_warm import is_keep_warm
 from commands.consumer import REDRIVEN_ATTRIBUTE, CommandMessage, process_message
 
 logger = Logger(service="worker")
 metrics = Metrics(namespace="Retake", service="worker")
+
+if in_lambda():
+    # The expensive part of a cold start (clients, caches) happens once, during init.
+    write_side()
 # One failed message holds back only the later messages of its own group (aggregate).
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
 

@@ -15,13 +15,17 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.bootstrap import publisher
+from adapters.bootstrap import in_lambda, publisher
 from adapters.dynamodb_event_store import commit_from_item
 from adapters.keep_warm import is_keep_warm
 from fanout.stream_records import decode_image
 
 logger = Logger(service="publisher")
 metrics = Metrics(namespace="Retake", service="publisher")
+
+if in_lambda():
+    # The expensive part of a cold start (clients, caches) happens once, during init.
+    publisher()
 
 
 @metrics.log_metrics

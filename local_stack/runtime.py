@@ -280,9 +280,12 @@ class LambdaRuntime:
     def containers(self) -> dict[str, ContainerCount]:
         return {name: pool.count() for name, pool in self._pools.items()}
 
-    def reap_idle(self) -> int:
-        """Stop the containers idle longer than the idle timeout; how many were stopped."""
-        idle_before = time.monotonic() - self._idle_timeout
+    def reap_idle(self, idle_for: float | None = None) -> int:
+        """Stop the containers idle longer than `idle_for` (default: the idle timeout).
+
+        Returns how many were stopped; `reap_idle(0)` stops every idle container.
+        """
+        idle_before = time.monotonic() - (self._idle_timeout if idle_for is None else idle_for)
         expired = [c for pool in self._pools.values() for c in pool.take_idle(idle_before)]
         for container in expired:
             container.close()

@@ -9,7 +9,8 @@
 3. the local Lambda runtime (functions in containers, cold and warm);
 4. the event-source mappings (SQS pollers, the DynamoDB stream poller), the
    keep-warm schedule, the API Gateway emulator with the Cognito check, and
-   the static site with its generated config.
+   the static site with its generated config;
+5. the admin API on loopback, which `retake status` and `retake stats` read.
 
 State is snapshotted into the data folder every few seconds and on a clean
 stop. After an unclean stop (kill -9) the read models are rebuilt from the
@@ -34,6 +35,7 @@ from adapters.bootstrap import build_read_models, find_topic_arn
 from adapters.dynamodb_event_store import DynamoDBEventStore
 from adapters.settings import Settings
 from local_stack import state
+from local_stack.admin import AdminServer
 from local_stack.auth import CognitoVerifier
 from local_stack.gateway import Gateway
 from local_stack.mappings import EventSourceMappings
@@ -75,6 +77,7 @@ class StackConfig:
     moto_port: int = 4510
     api_port: int = 4511
     site_port: int = 4512
+    admin_port: int = 0
     prefix: str = "retake"
     idle_timeout_seconds: float = 300.0
     keep_warm: bool = True
@@ -99,6 +102,8 @@ class StackInfo:
     prefix: str
     accounts: list[dict[str, Any]]
     recovered: bool
+    #: The admin API (`local_stack.admin`) the `retake` command reads.
+    admin_url: str = ""
 
 
 class LocalStack:
@@ -110,6 +115,7 @@ class LocalStack:
         self.scheduler: Scheduler | None = None
         self.gateway: Gateway | None = None
         self.site: Site | None = None
+        self.admin: AdminServer | None = None
         self.info: StackInfo | None = None
         self._stop_snapshots = threading.Event()
         self._snapshot_thread: threading.Thread | None = None
@@ -183,6 +189,9 @@ class LocalStack:
             ),
             port=config.site_port,
         ).start()
+        self.admin = AdminServer(
+            self.runtime, self.mappings, sqs, naming, port=config.admin_port
+        ).start()
         self.info = StackInfo(
             site_url=self.site.url,
             api_url=self.gateway.url,
@@ -195,6 +204,7 @@ class LocalStack:
             prefix=config.prefix,
             accounts=accounts,
             recovered=recovered and restored is not None,
+            admin_url=self.admin.url,
         )
         (data / STACK_FILE).write_text(json.dumps(asdict(self.info), indent=2))
         if config.persist and self.moto is not None:
@@ -243,7 +253,7 @@ class LocalStack:
         self._stop_snapshots.set()
         if self._snapshot_thread is not None:
             self._snapshot_thread.join(timeout=10)
-        for part in (self.gateway, self.site, self.scheduler, self.mappings):
+        for part in (self.admin, self.gateway, self.site, self.scheduler, self.mappings):
             if part is not None:
                 part.stop()
         if self.runtime is not None:

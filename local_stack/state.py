@@ -20,7 +20,16 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.backends import get_backend
 
-SERVICES = ("dynamodb", "dynamodbstreams", "sqs", "sns", "s3", "cognito-idp")
+def _live_backends() -> dict[str, Any]:
+    """moto's in-process backends of every service the stack uses, by service name."""
+    return {
+        "dynamodb": get_backend("dynamodb"),
+        "dynamodbstreams": get_backend("dynamodbstreams"),
+        "sqs": get_backend("sqs"),
+        "sns": get_backend("sns"),
+        "s3": get_backend("s3"),
+        "cognito-idp": get_backend("cognito-idp"),
+    }
 STATE_FILE = "moto-state.pickle"
 FORMAT = 1
 
@@ -66,7 +75,7 @@ def dumps(extra: dict[str, Any]) -> bytes:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _TABLE
-    backends = {name: dict(get_backend(name)) for name in SERVICES}  # type: ignore[arg-type]
+    backends = {name: dict(live) for name, live in _live_backends().items()}
     pickler.dump({"format": FORMAT, "backends": backends, "extra": extra})
     return buffer.getvalue()
 
@@ -76,8 +85,9 @@ def loads(data: bytes) -> dict[str, Any]:
     saved = pickle.loads(data)
     if saved.get("format") != FORMAT:
         raise ValueError(f"state format {saved.get('format')} is not {FORMAT}")
+    live_backends = _live_backends()
     for name, accounts in saved["backends"].items():
-        live = get_backend(name)  # type: ignore[arg-type]
+        live = live_backends[name]
         live.clear()
         live.update(accounts)
     extra: dict[str, Any] = saved["extra"]

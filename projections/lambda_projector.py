@@ -20,7 +20,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from adapters.bootstrap import projector
+from adapters.bootstrap import in_lambda, projector
 from adapters.keep_warm import is_keep_warm
 from fanout.messages import CommitMessage
 
@@ -28,6 +28,10 @@ logger = Logger(service="projector")
 metrics = Metrics(namespace="Retake", service="projector")
 # One failed commit holds back only the later commits of its own aggregate.
 processor = SqsFifoPartialProcessor(skip_group_on_error=True)
+
+if in_lambda():
+    # The expensive part of a cold start (clients, caches) happens once, during init.
+    projector()
 
 
 def record_handler(record: SQSRecord) -> None:

@@ -6,7 +6,8 @@ or arrived early), it catches up from the event store instead of guessing. It
 writes the derived rows (tags, share links) first and the view last: the
 view's write, conditional on the version it read, is the commit point, so two
 projector instances never overwrite each other and a crash in between is
-repaired by the retry. Last it records which commands are now visible.
+repaired by the retry. Whether a command is visible yet is read off the views'
+versions (`api.activity.is_projected`), so nothing more is written per command.
 """
 
 from __future__ import annotations
@@ -62,7 +63,6 @@ class Projector:
             before = self._view(commit.aggregate_type, commit.stream_id)
             have = before.version if before else 0
             if have >= commit.last_version:
-                self._mark([commit])
                 return Projected(commit.stream_id, have, applied=False)
             commits = [commit]
             if have + 1 < commit.first_version:
@@ -85,7 +85,6 @@ class Projector:
                 )
             except StaleView:
                 continue
-            self._mark(commits)
             return Projected(commit.stream_id, after.version, applied=True)
         raise StaleView(f"view of {commit.stream_id} kept changing; the message will be retried")
 
@@ -98,13 +97,6 @@ class Projector:
         return self.store.read_commits(
             commit.stream_id, after_version=have, up_to_version=commit.last_version
         )
-
-    def _mark(self, commits: list[Commit]) -> None:
-        for commit in commits:
-            if commit.command_id:
-                self.read_models.mark_projected(
-                    commit.command_id, commit.stream_id, commit.last_version
-                )
 
 
 def _events(commits: list[Commit]) -> list[Any]:

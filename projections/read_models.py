@@ -12,14 +12,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Sequence
 from typing import Any
 
-from projections.views import (
-    AlbumView,
-    CommandProjection,
-    Page,
-    PhotoView,
-    ShareRow,
-    TagRow,
-)
+from projections.views import AlbumView, Page, PhotoView, ShareRow, TagRow
 
 
 class StaleView(Exception):
@@ -74,8 +67,8 @@ class ReadModels(ABC):
         """The rows of an owner's photos with a tag."""
 
     @abstractmethod
-    def command_projection(self, command_id: str) -> CommandProjection | None:
-        """Which streams of a command have been projected."""
+    def view_versions(self, stream_ids: Sequence[str]) -> dict[str, int]:
+        """The version of each stream's view, album or photo; streams without a view are absent."""
 
     # -- writes (the projector) --------------------------------------------------------
 
@@ -94,10 +87,6 @@ class ReadModels(ABC):
     def put_shares(self, rows: Sequence[ShareRow], removed: Sequence[ShareRow]) -> None:
         """Write share rows and remove others, each only if not older than what is stored."""
 
-    @abstractmethod
-    def mark_projected(self, command_id: str, stream_id: str, version: int) -> None:
-        """Record that a command's commit on a stream is reflected in the views."""
-
     # -- the rebuild -------------------------------------------------------------------
 
     def bulk_load(
@@ -105,7 +94,6 @@ class ReadModels(ABC):
         views: Sequence[AlbumView | PhotoView] = (),
         tags: Sequence[TagRow] = (),
         shares: Sequence[ShareRow] = (),
-        projections: Sequence[CommandProjection] = (),
     ) -> None:
         """Write rows as they are, unconditionally: a rebuild filling cleared tables.
 
@@ -115,9 +103,6 @@ class ReadModels(ABC):
             self.put_view(view, expected_version=None)
         self.put_tags(tags, ())
         self.put_shares(shares, ())
-        for projection in projections:
-            for stream_id, version in projection.streams.items():
-                self.mark_projected(projection.command_id, stream_id, version)
 
     @abstractmethod
     def clear(self) -> None:

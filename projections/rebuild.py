@@ -2,9 +2,10 @@
 
 The rebuild clears the read models, folds each stream's events through the same
 pure projectors live projection uses (in memory, one stream at a time), and
-writes the results in bulk: every view, the derived rows of its final state,
-and which commits of each command are projected. Derived rows exist only while
-they hold, so the final state's rows are exactly what live projection leaves.
+writes the results in bulk: every view and the derived rows of its final
+state. Derived rows exist only while they hold, so the final state's rows are
+exactly what live projection leaves. Which commands are projected needs no rows:
+it follows from the views' versions.
 
 Run it against the tables the environment names with `python -m projections.rebuild`.
 The bulk writes are unconditional, so stop the projections queue's consumer
@@ -26,7 +27,7 @@ from commands.event_store import Commit, EventStore
 from commands.repository import build_mapper
 from projections.projectors import AnyView, derived_changes, fold
 from projections.read_models import ReadModels
-from projections.views import CommandProjection, ShareRow, TagRow
+from projections.views import ShareRow, TagRow
 
 #: (rows written, rows to write), after each chunk.
 Progress = Callable[[int, int], None]
@@ -48,12 +49,11 @@ class _Folded:
     views: list[AnyView]
     tags: list[TagRow]
     shares: list[ShareRow]
-    projections: list[CommandProjection]
     events: int
 
     @property
     def rows(self) -> int:
-        return len(self.views) + len(self.tags) + len(self.shares) + len(self.projections)
+        return len(self.views) + len(self.tags) + len(self.shares)
 
 
 def rebuild(
@@ -75,7 +75,6 @@ def rebuild(
         ("views", folded.views),
         ("tags", folded.tags),
         ("shares", folded.shares),
-        ("projections", folded.projections),
     ]
     for kind, rows in batches:
         for start in range(0, len(rows), chunk):
@@ -90,13 +89,12 @@ def rebuild(
 
 
 def fold_store(commits: Iterable[Commit], mapper: Mapper[Any]) -> _Folded:
-    """Every projected stream folded to its final view, with derived rows and command marks."""
-    folded = _Folded([], [], [], [], 0)
-    marks: dict[str, dict[str, int]] = {}
+    """Every projected stream folded to its final view, with its derived rows."""
+    folded = _Folded([], [], [], 0)
     streams: dict[str, list[Commit]] = {}
     for commit in commits:
         streams.setdefault(commit.stream_id, []).append(commit)
-    for stream_id, stream in sorted(streams.items()):
+    for _, stream in sorted(streams.items()):
         ordered = sorted(stream, key=lambda commit: commit.first_version)
         kind = ordered[0].aggregate_type
         if kind and kind not in PROJECTED_TYPES:
@@ -110,14 +108,6 @@ def fold_store(commits: Iterable[Commit], mapper: Mapper[Any]) -> _Folded:
         changes = derived_changes(None, view)
         folded.tags += changes.tags
         folded.shares += changes.shares
-        for commit in ordered:
-            if commit.command_id:
-                marked = marks.setdefault(commit.command_id, {})
-                marked[stream_id] = max(commit.last_version, marked.get(stream_id, 0))
-    folded.projections = [
-        CommandProjection(command_id=command_id, streams=streams)
-        for command_id, streams in marks.items()
-    ]
     return folded
 
 

@@ -93,15 +93,6 @@ class ShareRow(BaseModel):
     version: int
 
 
-class CommandProjection(BaseModel):
-    """Which streams of a command the projections have applied, at which version."""
-
-    model_config = ConfigDict(frozen=True)
-
-    command_id: str
-    streams: dict[str, int] = Field(default_factory=dict)
-
-
 class Page(BaseModel, Generic[T]):
     """One page of a listing; `cursor` (opaque) fetches the next, None at the end."""
 

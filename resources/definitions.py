@@ -173,19 +173,12 @@ SHARE_VIEWS = TableSpec(
     purpose="read model: share-link token -> album while the album is shared with it",
 )
 
-COMMAND_VIEWS = TableSpec(
-    name="command-views",
-    hash_key=Key("command_id"),
-    purpose="read model: which streams of a command the projections have applied",
-)
-
 WRITE_TABLES: tuple[TableSpec, ...] = (EVENTS, SNAPSHOTS, COMMAND_LOG)
 READ_TABLES: tuple[TableSpec, ...] = (
     ALBUM_VIEWS,
     PHOTO_VIEWS,
     TAG_VIEWS,
     SHARE_VIEWS,
-    COMMAND_VIEWS,
 )
 TABLES: tuple[TableSpec, ...] = WRITE_TABLES + READ_TABLES
 

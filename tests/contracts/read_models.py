@@ -16,7 +16,6 @@ from adapters.memory_read_models import InMemoryReadModels
 from projections.read_models import InvalidCursor, ReadModels, StaleView
 from projections.views import (
     AlbumView,
-    CommandProjection,
     Page,
     PhotoView,
     ShareRow,
@@ -26,7 +25,7 @@ from projections.views import (
 
 T = TypeVar("T")
 
-TABLES = ["album-views", "photo-views", "tag-views", "share-views", "command-views"]
+TABLES = ["album-views", "photo-views", "tag-views", "share-views"]
 NOT_CURSORS = ["abc", "***", "a b=", "%%%%"]
 
 
@@ -160,18 +159,41 @@ class ReadModelsContract(ABC):
 
     # -- which commands are visible -----------------------------------------------------
 
-    def test_marking_a_command_projected_is_idempotent_and_keeps_the_highest_version(
+    def test_view_versions_cover_albums_and_photos_together_leaving_out_absent_ones(
         self,
     ) -> None:
         models = self.create_read_models()
-        assert models.command_projection("c1") is None
+        shared, loose = album(version=2), photo(version=5, album_id="a1")
+        for view in (shared, loose):
+            models.put_view(view, expected_version=None)
+        asked = [shared.album_id, "missing", loose.photo_id, shared.album_id]
 
-        for stream, version in [("s1", 2), ("s1", 2), ("s1", 1), ("s2", 5), ("s1", 3)]:
-            models.mark_projected("c1", stream, version)
+        assert models.view_versions(asked) == {shared.album_id: 2, loose.photo_id: 5}
+        assert models.view_versions(["missing"]) == {}
+        assert models.view_versions([]) == {}
 
-        assert models.command_projection("c1") == CommandProjection(
-            command_id="c1", streams={"s1": 3, "s2": 5}
-        )
+    def test_view_versions_follow_the_views_as_they_are_written(self) -> None:
+        models = self.create_read_models()
+        view = photo()
+        assert models.view_versions([view.photo_id]) == {}
+
+        models.put_view(view, expected_version=None)
+        assert models.view_versions([view.photo_id]) == {view.photo_id: 1}
+
+        models.put_view(view.model_copy(update={"version": 4}), expected_version=1)
+        assert models.view_versions([view.photo_id]) == {view.photo_id: 4}
+
+        with pytest.raises(StaleView):
+            models.put_view(view.model_copy(update={"version": 9}), expected_version=1)
+        assert models.view_versions([view.photo_id]) == {view.photo_id: 4}
+
+    def test_view_versions_of_many_streams_are_all_read(self) -> None:
+        models = self.create_read_models()
+        views = [album(second=n % 60) for n in range(40)] + [photo(second=n) for n in range(40)]
+        models.bulk_load(views)
+        ids = [v.album_id if isinstance(v, AlbumView) else v.photo_id for v in views]
+
+        assert models.view_versions(ids) == dict.fromkeys(ids, 1)
 
     # -- listings ----------------------------------------------------------------------
 
@@ -269,7 +291,7 @@ class ReadModelsContract(ABC):
 
         dump = models.dump()
         assert dump == reference.dump()
-        assert [len(dump[name]) for name in TABLES] == [1, 2, 2, 1, 1]
+        assert [len(dump[name]) for name in TABLES] == [1, 2, 2, 1]
 
     def test_a_bulk_load_writes_what_the_single_writes_would(self) -> None:
         models, reference = self.create_read_models(), InMemoryReadModels()
@@ -282,7 +304,6 @@ class ReadModelsContract(ABC):
             [*albums, *photos],
             [TagRow.model_validate(row) for row in dump["tag-views"]],
             [ShareRow.model_validate(row) for row in dump["share-views"]],
-            [CommandProjection.model_validate(row) for row in dump["command-views"]],
         )
 
         assert models.dump() == dump
@@ -293,11 +314,10 @@ class ReadModelsContract(ABC):
         photos = [photo(second=s % 60, tags=["sea"]) for s in range(60)]
         rows = [tag_row(photo_id=view.photo_id) for view in photos]
 
-        models.bulk_load(photos, rows, [], [CommandProjection(command_id="c", streams={})])
+        models.bulk_load(photos, rows, [])
 
         assert len(models.photos_of("alice", limit=100).items) == 60
         assert len(models.tagged("alice", "sea", limit=100).items) == 60
-        assert models.command_projection("c") == CommandProjection(command_id="c")
 
 
 def _created(view: AlbumView | PhotoView) -> str:
@@ -314,5 +334,3 @@ def write_a_bit_of_everything(models: ReadModels) -> None:
     models.put_view(photo(photo_id="p2", second=1), expected_version=None)
     models.put_tags([tag_row("sea", 3), tag_row("sun", 2)], [])
     models.put_shares([share_row("tok", 2)], [])
-    models.mark_projected("c1", "a1", 2)
-    models.mark_projected("c1", "p1", 3)

@@ -11,7 +11,7 @@ import pytest
 from adapters.dynamodb_read_models import DynamoDBReadModels
 from adapters.read_model_items import ReadTables
 from projections.read_models import InvalidCursor, ReadModels
-from tests.contracts.read_models import ReadModelsContract, photo, tag_row
+from tests.contracts.read_models import ReadModelsContract, album, photo, tag_row
 
 if TYPE_CHECKING:
     from tests.integration.conftest import AwsContext
@@ -32,7 +32,7 @@ class TestDynamoDBReadModels(ReadModelsContract):
 
 def test_the_tables_are_named_by_the_deployment(aws: AwsContext) -> None:
     tables = ReadTables.of(aws.naming)
-    assert (tables.albums, tables.commands) == ("test-album-views", "test-command-views")
+    assert (tables.albums, tables.shares) == ("test-album-views", "test-share-views")
     assert DynamoDBReadModels(tables).tables == tables
 
 
@@ -82,6 +82,46 @@ def test_get_photos_asks_for_100_keys_a_request_and_retries_unprocessed_ones(
     assert models.stats.requests == 2 + len(held_back)
 
 
+def test_view_versions_are_one_batch_get_over_both_view_tables_reading_key_and_version(
+    aws: AwsContext,
+) -> None:
+    models = dynamodb_read_models(aws)
+    shared, loose = album(version=2), photo(version=3, album_id="a1")
+    models.bulk_load([shared, loose])
+    asked = sent(aws, "BatchGetItem")
+    models.stats.reset()
+
+    versions = models.view_versions([shared.album_id, loose.photo_id, "missing"])
+
+    assert versions == {shared.album_id: 2, loose.photo_id: 3}
+    assert (models.stats.requests, models.stats.items_read) == (1, 2)
+    [request] = asked
+    assert set(request) == {models.tables.albums, models.tables.photos}
+    for table, key in ((models.tables.albums, "album_id"), (models.tables.photos, "photo_id")):
+        assert len(request[table]["Keys"]) == 3
+        names = request[table]["ExpressionAttributeNames"]
+        projected = {
+            names[name.strip()] for name in request[table]["ProjectionExpression"].split(",")
+        }
+        assert projected == {key, "version"}
+
+
+def test_view_versions_retry_unprocessed_keys(aws: AwsContext) -> None:
+    models = dynamodb_read_models(aws)
+    views = [album(second=n, album_id=f"a{n:02d}") for n in range(10)]
+    views += [photo(second=n, photo_id=f"p{n:02d}") for n in range(10)]
+    models.bulk_load(views)
+    held_back = hold_back_half(aws, "BatchGetItem", "Responses", "UnprocessedKeys")
+    models.stats.reset()
+
+    versions = models.view_versions([*(f"a{n:02d}" for n in range(10)),
+                                     *(f"p{n:02d}" for n in range(10))])  # fmt: skip
+
+    assert len(versions) == 20
+    assert held_back
+    assert models.stats.requests == 2
+
+
 def test_batch_writes_retry_unprocessed_items(aws: AwsContext) -> None:
     models = dynamodb_read_models(aws)
     rows = [tag_row(photo_id=f"p{n:02d}") for n in range(30)]
@@ -110,8 +150,11 @@ def hold_back_half(
             for table, items in parsed.get(found, {}).items():
                 half = len(items) // 2
                 parsed[found][table] = items[half:]
-                keys = [{"photo_id": item["photo_id"]} for item in items[:half]]
-                parsed[unprocessed] = {table: {"Keys": keys}}
+                key = "album_id" if table.endswith("album-views") else "photo_id"
+                held = {"Keys": [{key: item[key]} for item in items[:half]]}
+                # What was asked of the table besides its keys (a projection) is asked again.
+                asked = getattr(answer, "request", {}).get(table, {})
+                parsed.setdefault(unprocessed, {})[table] = {**asked, **held}
                 calls.append(half)
         else:
             request = getattr(answer, "request", {})
@@ -125,3 +168,15 @@ def hold_back_half(
     aws.dynamodb.meta.events.register("provide-client-params.dynamodb.*", remember)
     aws.dynamodb.meta.events.register("after-call.dynamodb.*", answer)
     return calls
+
+
+def sent(aws: AwsContext, operation: str) -> list[dict[str, Any]]:
+    """The RequestItems of every call to `operation` from now on."""
+    requests: list[dict[str, Any]] = []
+
+    def remember(params: dict[str, Any], model: Any, **_: Any) -> None:
+        if model.name == operation:
+            requests.append(params.get("RequestItems", {}))
+
+    aws.dynamodb.meta.events.register("provide-client-params.dynamodb.*", remember)
+    return requests

@@ -1,0 +1,1 @@
+"""Reference handlers the benchmarks compare Retake's functions with."""

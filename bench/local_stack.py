@@ -1,0 +1,328 @@
+"""Local-stack benchmarks: cold vs warm, end-to-end latency, consumer scaling, start-up time."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+from uuid import uuid4
+
+import boto3
+
+from bench.common import Progress, Result, median, percentile, provisioned_moto
+from resources.definitions import FUNCTIONS, WORKER, FunctionSpec
+
+ROOT = Path(__file__).resolve().parent.parent
+BARE = FunctionSpec("bare", "bench.lambdas.bare.handler", reserved_concurrency=1)
+
+
+def cold_vs_warm(colds: int = 5, warms: int = 50) -> Result:
+    """Per function: median init (cold) and warm durations, from the runtime's REPORTs."""
+    from adapters.keep_warm import keep_warm_event
+    from local_stack.runtime import LambdaRuntime
+
+    functions = [*FUNCTIONS, BARE]
+    progress = Progress("cold and warm invocations", len(functions) * (colds + warms))
+    with provisioned_moto() as moto:
+        env = {
+            "AWS_ENDPOINT_URL": moto.endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "RETAKE_NAME_PREFIX": moto.naming.prefix,
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+        with LambdaRuntime(functions, env, idle_timeout_seconds=3600, log=lambda _: None) as rt:
+            # Rounds alternate between functions, so machine noise falls on all alike.
+            for _ in range(colds):
+                for spec in functions:
+                    rt.invoke(spec.name, keep_warm_event())
+                    progress.advance()
+                rt.reap_idle(0)
+            for spec in functions:
+                rt.invoke(spec.name, keep_warm_event())
+            for _ in range(warms):
+                for spec in functions:
+                    rt.invoke(spec.name, keep_warm_event())
+                    progress.advance()
+            stats = rt.stats()
+    rows = []
+    for spec in functions:
+        s = stats[spec.name]
+        rows.append(
+            f"{spec.name}: init median {median(s.init_durations_ms):.0f} ms, "
+            f"warm median {median(s.warm_durations_ms):.2f} ms"
+        )
+    worker_init = median(stats[WORKER.name].init_durations_ms)
+    bare_init = median(stats[BARE.name].init_durations_ms)
+    return Result(
+        "cold-vs-warm",
+        worker_init / bare_init,
+        "x the bare handler's init (worker)",
+        "<=",
+        1.5,
+        notes=[
+            f"worker cold init {worker_init:.0f} ms vs {bare_init:.0f} ms for a bare handler "
+            "that only imports boto3 and creates the same DynamoDB client, medians of "
+            f"{colds} cold starts each, measured in alternating rounds",
+            *rows,
+            "warm = a keep-warm ping served by a warm container (the handler's own time)",
+        ],
+    )
+
+
+def _sign_in(info: Any, username: str = "alice") -> str:
+    cognito = boto3.client(
+        "cognito-idp",
+        region_name="us-east-1",
+        endpoint_url=info.endpoint,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    result = cognito.initiate_auth(
+        ClientId=info.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": username, "PASSWORD": "Retake-demo-1"},
+    )
+    token: str = result["AuthenticationResult"]["IdToken"]
+    return token
+
+
+def _http(api: str, method: str, path: str, token: str, body: Any = None) -> tuple[int, Any]:
+    request = urllib.request.Request(
+        api + path,
+        method=method,
+        data=json.dumps(body).encode() if body is not None else None,
+        headers={"Content-Type": "application/json", "Authorization": token},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            return response.status, json.loads(response.read() or b"null")
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"null")
+
+
+def e2e_latency(seconds: float = 30.0, rate: float = 10.0, poll_every: float = 0.05) -> Result:
+    """POST to `projected: true` through the local stack over HTTP, at a steady rate."""
+    from local_stack.stack import LocalStack, StackConfig
+
+    with tempfile.TemporaryDirectory() as folder:
+        stack = LocalStack(
+            StackConfig(
+                data_dir=Path(folder), moto_port=0, api_port=0, site_port=0,
+                keep_warm=False, persist=False,
+            )
+        )  # fmt: skip
+        info = stack.start()
+        try:
+            token = _sign_in(info)
+            albums = []
+            for number in range(10):
+                _, created = _http(info.api_url, "POST", "/albums", token, {"title": f"A{number}"})
+                albums.append(created["album_id"])
+                _wait_projected(info.api_url, token, created["command_id"], poll_every)
+            latencies: list[float] = []
+            lock = threading.Lock()
+            total = int(seconds * rate)
+            progress = Progress(f"PATCH at {rate:g}/s", total)
+
+            def one(number: int) -> None:
+                started = time.monotonic()
+                status, accepted = _http(
+                    info.api_url, "PATCH", f"/albums/{albums[number % len(albums)]}", token,
+                    {"title": f"T{number}"},
+                )  # fmt: skip
+                if status == 202 and _wait_projected(
+                    info.api_url, token, accepted["command_id"], poll_every
+                ):
+                    with lock:
+                        latencies.append((time.monotonic() - started) * 1000)
+                progress.advance()
+
+            threads = []
+            begin = time.monotonic()
+            for number in range(total):
+                time.sleep(max(0.0, begin + number / rate - time.monotonic()))
+                thread = threading.Thread(target=one, args=(number,))
+                thread.start()
+                threads.append(thread)
+            for thread in threads:
+                thread.join(60)
+        finally:
+            stack.stop()
+    p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
+    return Result(
+        "e2e-latency",
+        p95,
+        "ms p95",
+        "<=",
+        1000,
+        notes=[
+            f"p50 {p50:.0f} ms (target <= 300), p95 {p95:.0f} ms (target <= 1,000), "
+            f"{len(latencies)} of {total} PATCH /albums/{{id}} at {rate:g}/s for {seconds:g} s",
+            "from sending the POST/PATCH to reading `projected: true` (polled every "
+            f"{poll_every * 1000:.0f} ms) through the gateway, Cognito check, API, SQS FIFO, "
+            "worker, DynamoDB stream, publisher, SNS, projections queue and projector, each "
+            "function in its own warm container",
+            f"p50_ms={p50:.1f}",
+        ],
+    )
+
+
+def _wait_projected(api: str, token: str, command_id: str, every: float) -> bool:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        status, record = _http(api, "GET", f"/commands/{command_id}", token)
+        if status == 200 and record.get("projected"):
+            return True
+        time.sleep(every)
+    return False
+
+
+def consumer_scaling(commands: int = 240, latency_ms: int = 50) -> Result:
+    """Commands per second with 1, 2, 4 and 8 worker containers, AWS calls 50 ms away."""
+    from adapters.bootstrap import build_submitter
+    from adapters.settings import Settings
+    from commands.models import Actor, CreateAlbum, Envelope
+    from local_stack.runtime import LambdaRuntime
+    from local_stack.sqs_source import SqsEventSource
+    from resources.definitions import COMMANDS_HIGH
+
+    rates: dict[int, float] = {}
+    with provisioned_moto() as moto:
+        env = {
+            "AWS_ENDPOINT_URL": moto.endpoint,
+            "AWS_DEFAULT_REGION": "us-east-1",
+            "AWS_ACCESS_KEY_ID": "testing",
+            "AWS_SECRET_ACCESS_KEY": "testing",
+            "RETAKE_NAME_PREFIX": moto.naming.prefix,
+            "RETAKE_INJECTED_LATENCY_MS": str(latency_ms),
+            "POWERTOOLS_LOG_LEVEL": "WARNING",
+            "POWERTOOLS_METRICS_DISABLED": "true",
+        }
+        settings = Settings(naming=moto.naming, snapshot_interval=20, region="us-east-1")
+        submitter = build_submitter(settings, dynamodb=moto.client("dynamodb"),
+                                    sqs=moto.client("sqs"))  # fmt: skip
+        url = moto.created[COMMANDS_HIGH.name]
+        actor = Actor(user_id="bench")
+        for containers in (1, 2, 4, 8):
+            worker = replace(WORKER, reserved_concurrency=containers)
+            progress = Progress(f"{containers} worker container(s)", commands)
+            with LambdaRuntime([worker], env, log=lambda _: None) as runtime:
+                # Warm every container first: scaling, not cold starts, is measured here.
+                warmers = [threading.Thread(target=runtime.invoke, args=("worker", {
+                    "source": "retake.keep-warm"})) for _ in range(containers)]  # fmt: skip
+                for thread in warmers:
+                    thread.start()
+                for thread in warmers:
+                    thread.join()
+                for _ in range(commands):
+                    submitter.submit(Envelope(actor=actor, command=CreateAlbum(
+                        album_id=uuid4(), title="Scaling")))  # fmt: skip
+                sources = [
+                    SqsEventSource(moto.client("sqs"), url, runtime.invoker("worker"), batch_size=1)
+                    for _ in range(containers)
+                ]
+                done = [0]
+                lock = threading.Lock()
+
+                def poll(
+                    source: SqsEventSource,
+                    done: list[int] = done,
+                    lock: threading.Lock = lock,
+                    progress: Progress = progress,
+                ) -> None:
+                    while True:
+                        with lock:
+                            if done[0] >= commands:
+                                return
+                        result = source.poll_once()
+                        with lock:
+                            done[0] += result.succeeded
+                        progress.advance(result.succeeded)
+                        if result.received == 0:
+                            time.sleep(0.01)
+
+                started = time.monotonic()
+                pollers = [threading.Thread(target=poll, args=(s,)) for s in sources]
+                for thread in pollers:
+                    thread.start()
+                for thread in pollers:
+                    thread.join(600)
+                rates[containers] = commands / (time.monotonic() - started)
+    return Result(
+        "consumer-scaling",
+        rates[8] / rates[1],
+        "x one container's throughput (8 containers)",
+        ">=",
+        5,
+        notes=[
+            ", ".join(f"{n} container(s): {rate:.1f} commands/s" for n, rate in rates.items()),
+            f"{commands} CreateAlbum commands on as many aggregates per run, each worker's AWS "
+            f"call delayed {latency_ms} ms (the network to AWS); one message per invocation",
+        ],
+    )
+
+
+def up_time(runs: int = 3) -> Result:
+    """Seconds from `retake up` to the first successful GET /health, environment warm."""
+    times = []
+    with tempfile.TemporaryDirectory() as folder:
+        for run in range(runs + 1):
+            started = time.monotonic()
+            process = subprocess.Popen(
+                [sys.executable, "-m", "local_stack.cli", "up", "--data", folder,
+                 "--moto-port", "0", "--api-port", "0", "--site-port", "0"],
+                cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                start_new_session=True,
+            )  # fmt: skip
+            stack_file = Path(folder) / "stack.json"
+            try:
+                healthy = _wait_healthy(stack_file, started)
+            finally:
+                process.send_signal(signal.SIGINT)
+                try:
+                    process.wait(30)
+                except subprocess.TimeoutExpired:
+                    os.killpg(process.pid, signal.SIGKILL)
+            if run > 0 and healthy is not None:  # the first run makes the environment warm
+                times.append(healthy)
+            stack_file.unlink(missing_ok=True)
+    value = median(times)
+    return Result(
+        "up-time",
+        value,
+        "s",
+        "<=",
+        10,
+        notes=[
+            f"median of {len(times)} starts on an existing data folder: "
+            + ", ".join(f"{t:.1f} s" for t in times)
+            + " (moto, state restore, provisioning, demo accounts, runtime, API cold start)"
+        ],
+    )
+
+
+def _wait_healthy(stack_file: Path, started: float, timeout: float = 60) -> float | None:
+    while time.monotonic() - started < timeout:
+        if stack_file.exists():
+            try:
+                api = json.loads(stack_file.read_text())["api_url"]
+                with urllib.request.urlopen(f"{api}/health", timeout=10) as response:
+                    if response.status == 200:
+                        return time.monotonic() - started
+            except (OSError, ValueError, KeyError):
+                pass
+        time.sleep(0.05)
+    return None
