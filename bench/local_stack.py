@@ -113,7 +113,7 @@ def _http(api: str, method: str, path: str, token: str, body: Any = None) -> tup
         return error.code, json.loads(error.read() or b"null")
 
 
-def e2e_latency(seconds: float = 30.0, rate: float = 10.0, poll_every: float = 0.05) -> Result:
+def e2e_latency(seconds: float = 30.0, rate: float = 10.0, poll_every: float = 0.1) -> Result:
     """POST to `projected: true` through the local stack over HTTP, at a steady rate."""
     from local_stack.stack import LocalStack, StackConfig
 

@@ -76,6 +76,8 @@ def _up(args: argparse.Namespace) -> int:
         raise KeyboardInterrupt
 
     signal.signal(signal.SIGTERM, interrupted)
+    # Also when started in the background, where a shell may have ignored SIGINT.
+    signal.signal(signal.SIGINT, interrupted)
     try:
         info = stack.start()
         print(banner(info.__dict__), flush=True)

@@ -79,11 +79,18 @@ class EventSourceMappings:
         invoker_for: Callable[[str], Invoke],
         concurrency: Mapping[str, int] | None = None,
         idle_sleep: float = 0.05,
+        stream_idle_sleep: float | None = None,
         sqs_wait_seconds: int = 0,
         failed_visibility_seconds: int | None = None,
         stream_positions: Mapping[str, str] | None = None,
     ) -> None:
-        """`concurrency` overrides pollers per queue (by the queue's logical name)."""
+        """`concurrency` overrides pollers per queue (by the queue's logical name).
+
+        With `sqs_wait_seconds` > 0 the SQS pollers long-poll (as Lambda's do) and
+        need no sleep between empty polls; the stream poller sleeps
+        `stream_idle_sleep` (default `idle_sleep`) when its shards had nothing.
+        """
+        sqs_idle = 0.0 if sqs_wait_seconds > 0 else idle_sleep
         self.pollers: list[Poller] = []
         self.stream_sources: list[DynamoDBStreamEventSource] = []
         for consumer in CONSUMERS:
@@ -99,7 +106,7 @@ class EventSourceMappings:
                     failed_visibility_seconds=failed_visibility_seconds,
                 )
                 name = f"{consumer.queue.name}-{slot + 1}"
-                self.pollers.append(Poller(name, source, idle_sleep))
+                self.pollers.append(Poller(name, source, sqs_idle))
         for stream_consumer in STREAM_CONSUMERS:
             table = naming.table(stream_consumer.table)
             stream_arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
@@ -112,7 +119,8 @@ class EventSourceMappings:
                 positions=dict(stream_positions or {}),
             )
             self.stream_sources.append(stream_source)
-            self.pollers.append(Poller(f"{table}-stream", stream_source, idle_sleep))
+            stream_idle = idle_sleep if stream_idle_sleep is None else stream_idle_sleep
+            self.pollers.append(Poller(f"{table}-stream", stream_source, stream_idle))
 
     def start(self) -> None:
         for poller in self.pollers:

@@ -9,6 +9,7 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from moto.server import ThreadedMotoServer
 
@@ -41,9 +42,28 @@ class MotoServer:
         self.server.stop()
 
 
+def _calm_sqs_long_polling() -> None:
+    """Make moto's SQS long poll sleep instead of spinning.
+
+    moto waits for "any message in the queue", in-flight and FIFO-held ones
+    included, so while a queue holds only messages nobody may receive, every
+    long poll spins for its whole wait, holding the GIL; under load that starves
+    every other thread of the process. Here a waiting poll sleeps until a send
+    wakes it (moto notifies on every send) or 50 ms pass, then looks again.
+    """
+    from moto.sqs.models import Queue
+
+    def wait_for_messages(self: Any, timeout: int) -> None:
+        with self._messages_lock:
+            self._messages_lock.wait(timeout=min(timeout, 0.05))
+
+    setattr(Queue, "wait_for_messages", wait_for_messages)  # noqa: B010 - patching moto
+
+
 def start_moto(port: int | None = None) -> MotoServer:
     """Start moto's threaded server on loopback only (it refuses other addresses)."""
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
+    _calm_sqs_long_polling()
     port = port or free_port()
     server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
     server.start()

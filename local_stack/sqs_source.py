@@ -5,11 +5,18 @@ Partial batch responses are honoured: only the items the function reports in
 batch); they return after the queue's visibility timeout, or sooner when
 `failed_visibility_seconds` is set (a local speed-up), and move to the DLQ
 once the queue's maxReceiveCount is reached.
+
+The pollers of one queue receive one at a time (the invocations still run in
+parallel). moto's ReceiveMessage is not atomic: it reads which FIFO groups are
+in flight when a call begins, so two overlapping calls (or a long poll that
+began before another poller took a message) can each hand out a message of the
+same group, and a rename would run beside, or before, the album's creation.
 """
 
 from __future__ import annotations
 
 import hashlib
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -19,6 +26,15 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs.type_defs import MessageTypeDef
 
 Invoke = Callable[[dict[str, Any]], Any]
+
+_receiving: dict[str, threading.Lock] = {}
+_receiving_guard = threading.Lock()
+
+
+def _receive_lock(queue_url: str) -> threading.Lock:
+    """The lock every poller of `queue_url` in this process holds while it receives."""
+    with _receiving_guard:
+        return _receiving.setdefault(queue_url, threading.Lock())
 
 
 @dataclass(frozen=True)
@@ -85,15 +101,23 @@ class SqsEventSource:
         attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
         self.queue_arn = attributes["Attributes"]["QueueArn"]
         self.region = self.queue_arn.split(":")[3]
+        self._receiving = _receive_lock(queue_url)
 
     def poll_once(self) -> PollResult:
-        response = self.sqs.receive_message(
-            QueueUrl=self.queue_url,
-            MaxNumberOfMessages=self.batch_size,
-            WaitTimeSeconds=self.wait_seconds,
-            AttributeNames=["All"],
-            MessageAttributeNames=["All"],
-        )
+        # Another poller receiving for as long as a long poll lasts counts as an empty
+        # poll, so a poller's owner gets to stop it between polls.
+        if not self._receiving.acquire(timeout=max(self.wait_seconds, 0.1)):
+            return PollResult(0, 0, 0)
+        try:
+            response = self.sqs.receive_message(
+                QueueUrl=self.queue_url,
+                MaxNumberOfMessages=self.batch_size,
+                WaitTimeSeconds=self.wait_seconds,
+                AttributeNames=["All"],
+                MessageAttributeNames=["All"],
+            )
+        finally:
+            self._receiving.release()
         messages = response.get("Messages", [])
         if not messages:
             return PollResult(0, 0, 0)

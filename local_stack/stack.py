@@ -170,6 +170,9 @@ class LocalStack:
             naming=naming,
             invoker_for=self.runtime.invoker,
             failed_visibility_seconds=config.retry_after_seconds,
+            # Long polling, as Lambda's pollers do: an idle stack costs (almost) no CPU.
+            sqs_wait_seconds=1,
+            stream_idle_sleep=0.1,
             stream_positions=(restored or {}).get("stream_positions"),
         )
         self.mappings.start()

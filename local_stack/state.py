@@ -20,6 +20,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.backends import get_backend
 
+
 def _live_backends() -> dict[str, Any]:
     """moto's in-process backends of every service the stack uses, by service name."""
     return {
@@ -30,6 +31,8 @@ def _live_backends() -> dict[str, Any]:
         "s3": get_backend("s3"),
         "cognito-idp": get_backend("cognito-idp"),
     }
+
+
 STATE_FILE = "moto-state.pickle"
 FORMAT = 1
 
