@@ -197,7 +197,9 @@ def consumer_scaling(commands: int = 240, latency_ms: int = 50) -> Result:
     from commands.models import Actor, CreateAlbum, Envelope
     from local_stack.runtime import LambdaRuntime
     from local_stack.sqs_source import SqsEventSource
-    from resources.definitions import COMMANDS_HIGH
+    from resources.definitions import COMMANDS_HIGH, CONSUMERS
+
+    consumer = next(c for c in CONSUMERS if c.queue == COMMANDS_HIGH)
 
     rates: dict[int, float] = {}
     with provisioned_moto() as moto:
@@ -231,7 +233,12 @@ def consumer_scaling(commands: int = 240, latency_ms: int = 50) -> Result:
                     submitter.submit(Envelope(actor=actor, command=CreateAlbum(
                         album_id=uuid4(), title="Scaling")))  # fmt: skip
                 sources = [
-                    SqsEventSource(moto.client("sqs"), url, runtime.invoker("worker"), batch_size=1)
+                    SqsEventSource(
+                        moto.client("sqs"),
+                        url,
+                        runtime.invoker("worker"),
+                        batch_size=consumer.batch_size,
+                    )
                     for _ in range(containers)
                 ]
                 done = [0]
@@ -270,7 +277,8 @@ def consumer_scaling(commands: int = 240, latency_ms: int = 50) -> Result:
         notes=[
             ", ".join(f"{n} container(s): {rate:.1f} commands/s" for n, rate in rates.items()),
             f"{commands} CreateAlbum commands on as many aggregates per run, each worker's AWS "
-            f"call delayed {latency_ms} ms (the network to AWS); one message per invocation",
+            f"call delayed {latency_ms} ms (the network to AWS); batches of up to "
+            f"{consumer.batch_size} messages per invocation, as the worker's mapping is defined",
         ],
     )
 

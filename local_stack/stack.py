@@ -41,6 +41,7 @@ from local_stack.gateway import Gateway
 from local_stack.mappings import EventSourceMappings
 from local_stack.moto_server import MotoServer, point_boto3_at, start_moto
 from local_stack.runtime import LambdaRuntime
+from local_stack.s3_push import S3PushDelivery, function_name_resolver
 from local_stack.scheduler import Scheduler
 from local_stack.site import Site, SiteConfig
 from projections.rebuild import rebuild
@@ -176,6 +177,12 @@ class LocalStack:
             stream_positions=(restored or {}).get("stream_positions"),
         )
         self.mappings.start()
+        if self.moto is not None:
+            self.s3_push = S3PushDelivery(
+                self.runtime.invoke,
+                function_name_resolver(config.prefix, {spec.name for spec in FUNCTIONS}),
+            )
+            self.s3_push.install()
         if config.keep_warm:
             self.scheduler = Scheduler(self.runtime, SCHEDULES)
             self.scheduler.start()
