@@ -43,7 +43,12 @@ class Result:
 
     def line(self) -> str:
         target = f"target {self.target_op} {self.target:g}" if self.target_op else "target none yet"
-        return f"bench: {self.id} = {self.value:.3g} {self.unit} ({target})"
+        return f"bench: {self.id} = {figure(self.value)} {self.unit} ({target})"
+
+
+def figure(value: float) -> str:
+    """A figure as people read it: 36,390 rather than 3.64e+04; 0.983 rather than 0.98321."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
 
 
 class RequestCounter:

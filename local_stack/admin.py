@@ -14,11 +14,11 @@ import json
 import logging
 import math
 import statistics
-import threading
 from collections.abc import Callable, Mapping, Sequence
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import TYPE_CHECKING, Any
 
+from local_stack.http_server import BackgroundHttpServer
 from local_stack.mappings import EventSourceMappings
 from local_stack.runtime import LambdaRuntime
 from resources.definitions import QUEUES, Naming, QueueSpec
@@ -150,30 +150,18 @@ class AdminServer:
             "/status": lambda: status_report(runtime, mappings, depths),
             "/stats": lambda: stats_report(runtime),
         }
-        self._server = ThreadingHTTPServer((LOOPBACK, port), _handler_for(routes))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._http = BackgroundHttpServer(_handler_for(routes), LOOPBACK, port, "admin-api")
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._http.url
 
     def start(self) -> AdminServer:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # how soon `stop` takes effect
-            name="admin-api",
-            daemon=True,
-        )
-        self._thread.start()
+        self._http.start_serving()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._http.stop()
 
 
 def _handler_for(routes: Mapping[str, Report]) -> type[BaseHTTPRequestHandler]:

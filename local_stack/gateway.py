@@ -15,12 +15,12 @@ CORS included, is the function's own business, as with a proxy integration.
 from __future__ import annotations
 
 import logging
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, Protocol
 
 from adapters.settings import Settings
 from local_stack.auth import Unauthorized, bearer_token
+from local_stack.http_server import BackgroundHttpServer
 from local_stack.proxy_event import (
     HttpRequest,
     HttpResponse,
@@ -64,30 +64,18 @@ class Gateway:
             if allow_origin is not None
             else Settings.from_environment().api_allowed_origin
         )
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._http = BackgroundHttpServer(_handler_for(self), host, port, "api-gateway")
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._http.url
 
     def start(self) -> Gateway:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": _POLL_SECONDS},
-            name="api-gateway",
-            daemon=True,
-        )
-        self._thread.start()
+        self._http.start_serving()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._http.stop()
 
     def handle(self, request: HttpRequest) -> HttpResponse:
         """Authorise, build the event, invoke the function and translate its answer."""

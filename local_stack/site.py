@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from dataclasses import dataclass
 from functools import partial
-from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from http.server import SimpleHTTPRequestHandler
 from os import PathLike
 from pathlib import Path
 from typing import Any
+
+from local_stack.http_server import BackgroundHttpServer
 
 logger = logging.getLogger(__name__)
 
@@ -66,30 +67,18 @@ class Site:
     ) -> None:
         self.config = config
         handler = partial(_SiteHandler, config.script().encode(), directory=str(web_root))
-        self._server = ThreadingHTTPServer((host, port), handler)
-        self._server.daemon_threads = True
-        self._thread: threading.Thread | None = None
+        self._http = BackgroundHttpServer(handler, host, port, "site")
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host!s}:{port}"
+        return self._http.url
 
     def start(self) -> Site:
-        self._thread = threading.Thread(
-            target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},  # how soon `stop` takes effect
-            name="site",
-            daemon=True,
-        )
-        self._thread.start()
+        self._http.start_serving()
         return self
 
     def stop(self) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+        self._http.stop()
 
 
 class _SiteHandler(SimpleHTTPRequestHandler):
