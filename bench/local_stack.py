@@ -34,15 +34,7 @@ def cold_vs_warm(colds: int = 5, warms: int = 50) -> Result:
     functions = [*FUNCTIONS, BARE]
     progress = Progress("cold and warm invocations", len(functions) * (colds + warms))
     with provisioned_moto() as moto:
-        env = {
-            "AWS_ENDPOINT_URL": moto.endpoint,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "RETAKE_NAME_PREFIX": moto.naming.prefix,
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
+        env = moto.container_env()
         with LambdaRuntime(functions, env, idle_timeout_seconds=3600, log=lambda _: None) as rt:
             # Rounds alternate between functions, so machine noise falls on all alike.
             for _ in range(colds):
@@ -203,16 +195,7 @@ def consumer_scaling(commands: int = 240, latency_ms: int = 50) -> Result:
 
     rates: dict[int, float] = {}
     with provisioned_moto() as moto:
-        env = {
-            "AWS_ENDPOINT_URL": moto.endpoint,
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "RETAKE_NAME_PREFIX": moto.naming.prefix,
-            "RETAKE_INJECTED_LATENCY_MS": str(latency_ms),
-            "POWERTOOLS_LOG_LEVEL": "WARNING",
-            "POWERTOOLS_METRICS_DISABLED": "true",
-        }
+        env = moto.container_env(RETAKE_INJECTED_LATENCY_MS=str(latency_ms))
         settings = Settings(naming=moto.naming, snapshot_interval=20, region="us-east-1")
         submitter = build_submitter(settings, dynamodb=moto.client("dynamodb"),
                                     sqs=moto.client("sqs"))  # fmt: skip

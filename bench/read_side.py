@@ -11,6 +11,7 @@ from typing import Any
 from uuid import uuid4
 
 from bench.common import (
+    BenchContext,
     Progress,
     RequestCounter,
     Result,
@@ -20,16 +21,6 @@ from bench.common import (
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
 os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
-
-
-class _Context:
-    function_name = "retake-bench"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:retake-bench"
-    aws_request_id = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 def _album_with_photos(photos: int) -> tuple[Any, list[Any]]:
@@ -70,7 +61,7 @@ def read_requests_per_page(pages: int = 5) -> Result:
             query = f"?limit=50&cursor={cursor}" if cursor else "?limit=50"
             request = HttpRequest("GET", f"/albums/{album.album_id}{query}", [])
             counter.reset()
-            response = lambda_api.handler(proxy_event(request, claims), _Context())
+            response = lambda_api.handler(proxy_event(request, claims), BenchContext())
             assert response["statusCode"] == 200, response
             per_page.append(counter.total)
             body = json.loads(response["body"])
@@ -141,7 +132,7 @@ def projection_lag(seconds: float = 30.0, rate: float = 10.0) -> Result:
             dynamodb=moto.client("dynamodb"),
             streams=boto3.client("dynamodbstreams", region_name="us-east-1"),
             naming=moto.naming,
-            invoker_for=lambda name: lambda event: handlers[name](event, _Context()),
+            invoker_for=lambda name: lambda event: handlers[name](event, BenchContext()),
             concurrency={"commands-low": 0},
             idle_sleep=0.02,
         )

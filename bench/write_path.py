@@ -17,7 +17,7 @@ import time
 from typing import Any
 from uuid import UUID, uuid4
 
-from bench.common import Progress, RequestCounter, Result, median, provisioned_moto
+from bench.common import BenchContext, Progress, RequestCounter, Result, median, provisioned_moto
 from commands.models import (
     Actor,
     CaptionPhoto,
@@ -38,16 +38,6 @@ os.environ.setdefault("POWERTOOLS_METRICS_DISABLED", "true")
 
 USERS = 6
 PHOTOS_PER_USER = 4
-
-
-class _Context:
-    function_name = "retake-worker"
-    memory_limit_in_mb = 256
-    invoked_function_arn = "arn:aws:lambda:us-east-1:123456789012:function:retake-worker"
-    aws_request_id = "bench"
-
-    def get_remaining_time_in_millis(self) -> int:
-        return 60_000
 
 
 def _workload() -> list[list[Envelope]]:
@@ -111,7 +101,7 @@ def write_requests_per_command() -> Result:
         source = SqsEventSource(
             moto.client("sqs", poll_counter),
             moto.created[COMMANDS_HIGH.name],
-            lambda event: worker.handler(event, _Context()),  # type: ignore[arg-type]
+            lambda event: worker.handler(event, BenchContext()),
         )
         for counter in (submit_counter, worker_counter, poll_counter):
             counter.reset()
