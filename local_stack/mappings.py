@@ -94,8 +94,14 @@ class EventSourceMappings:
         self.pollers: list[Poller] = []
         self.stream_sources: list[DynamoDBStreamEventSource] = []
         for consumer in CONSUMERS:
-            url = sqs.get_queue_url(QueueName=naming.queue(consumer.queue))["QueueUrl"]
-            slots = (concurrency or {}).get(consumer.queue.name, consumer.max_concurrency)
+            queue_name = (
+                naming.dlq(consumer.queue)
+                if consumer.dead_letters
+                else naming.queue(consumer.queue)
+            )
+            url = sqs.get_queue_url(QueueName=queue_name)["QueueUrl"]
+            label = f"{consumer.queue.name}-dlq" if consumer.dead_letters else consumer.queue.name
+            slots = (concurrency or {}).get(label, consumer.max_concurrency)
             for slot in range(slots):
                 source = SqsEventSource(
                     sqs,
@@ -105,7 +111,7 @@ class EventSourceMappings:
                     wait_seconds=sqs_wait_seconds,
                     failed_visibility_seconds=failed_visibility_seconds,
                 )
-                name = f"{consumer.queue.name}-{slot + 1}"
+                name = f"{label}-{slot + 1}"
                 self.pollers.append(Poller(name, source, sqs_idle))
         for stream_consumer in STREAM_CONSUMERS:
             table = naming.table(stream_consumer.table)

@@ -114,6 +114,8 @@ class ConsumerSpec:
     batch_size: int = 10
     batching_window_seconds: int = 0
     max_concurrency: int = 2
+    #: Consume the queue's dead-letter queue instead of the queue itself.
+    dead_letters: bool = False
 
 
 EVENTS = TableSpec(
@@ -203,7 +205,57 @@ PUBLISHER_FAILURES = QueueSpec(
     purpose="on-failure destination of the event-store stream mapping: batches given up on",
 )
 
-QUEUES: tuple[QueueSpec, ...] = (COMMANDS_HIGH, COMMANDS_LOW, PROJECTIONS, PUBLISHER_FAILURES)
+# The image pipeline: pipes (these queues) and filters (one function each). Standard
+# queues: the filters are idempotent, so order and an occasional second delivery do
+# not matter, and photos are worked by competing consumers. Three failed receives
+# send a job to its DLQ, whose consumer marks the photo `processing_failed`.
+PHOTO_REQUESTS = QueueSpec(
+    name="photo-requests",
+    purpose="reprocessing requested by a command (subscribed to the events topic); read by ingest",
+)
+PHOTOS_VALIDATE = QueueSpec(
+    name="photos-validate",
+    fifo=False,
+    max_receive_count=3,
+    visibility_timeout_seconds=120,
+    purpose="pipeline step 1: is it an image of the declared type, within limits?",
+)
+PHOTOS_EXTRACT = QueueSpec(
+    name="photos-extract",
+    fifo=False,
+    max_receive_count=3,
+    visibility_timeout_seconds=120,
+    purpose="pipeline step 2: dimensions, format and EXIF metadata",
+)
+PHOTOS_RENDER = QueueSpec(
+    name="photos-render",
+    fifo=False,
+    max_receive_count=3,
+    visibility_timeout_seconds=180,
+    purpose="pipeline step 3: renditions, orientation applied and metadata stripped",
+)
+PHOTOS_ATTACH = QueueSpec(
+    name="photos-attach",
+    fifo=False,
+    max_receive_count=3,
+    visibility_timeout_seconds=60,
+    purpose="pipeline step 4: a command attaches the results; the photo becomes ready",
+)
+PIPELINE_QUEUES: tuple[QueueSpec, ...] = (
+    PHOTOS_VALIDATE,
+    PHOTOS_EXTRACT,
+    PHOTOS_RENDER,
+    PHOTOS_ATTACH,
+)
+
+QUEUES: tuple[QueueSpec, ...] = (
+    COMMANDS_HIGH,
+    COMMANDS_LOW,
+    PROJECTIONS,
+    PUBLISHER_FAILURES,
+    PHOTO_REQUESTS,
+    *PIPELINE_QUEUES,
+)
 
 EVENTS_TOPIC = TopicSpec(name="events")
 TOPICS: tuple[TopicSpec, ...] = (EVENTS_TOPIC,)
@@ -211,6 +263,11 @@ TOPICS: tuple[TopicSpec, ...] = (EVENTS_TOPIC,)
 SUBSCRIPTIONS: tuple[SubscriptionSpec, ...] = (
     SubscriptionSpec(
         EVENTS_TOPIC, PROJECTIONS, filter_policy={"aggregate_type": ["Album", "Photo"]}
+    ),
+    SubscriptionSpec(
+        EVENTS_TOPIC,
+        PHOTO_REQUESTS,
+        filter_policy={"event_types": ["Photo.ReprocessingRequested"]},
     ),
 )
 
@@ -222,6 +279,17 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec(COMMANDS_HIGH, function="worker", batch_size=10, max_concurrency=4),
     ConsumerSpec(COMMANDS_LOW, function="worker", batch_size=10, max_concurrency=1),
     ConsumerSpec(PROJECTIONS, function="projector", batch_size=10, max_concurrency=2),
+    ConsumerSpec(PHOTO_REQUESTS, function="ingest", batch_size=10, max_concurrency=1),
+    ConsumerSpec(PHOTOS_VALIDATE, function="validate", batch_size=1, max_concurrency=2),
+    ConsumerSpec(PHOTOS_EXTRACT, function="extract", batch_size=1, max_concurrency=2),
+    ConsumerSpec(PHOTOS_RENDER, function="render", batch_size=1, max_concurrency=2),
+    ConsumerSpec(PHOTOS_ATTACH, function="attach", batch_size=10, max_concurrency=1),
+    *(
+        ConsumerSpec(
+            queue, function="pipeline-failures", batch_size=10, max_concurrency=1, dead_letters=True
+        )
+        for queue in PIPELINE_QUEUES
+    ),
 )
 
 
@@ -245,6 +313,12 @@ class Naming:
         return f"{self.prefix}-{spec.topic_name}"
 
     def user_pool(self, spec: UserPoolSpec) -> str:
+        return f"{self.prefix}-{spec.name}"
+
+    def bucket(self, spec: BucketSpec) -> str:
+        return self.overrides.get(spec.name, f"{self.prefix}-{spec.name}")
+
+    def function(self, spec: FunctionSpec) -> str:
         return f"{self.prefix}-{spec.name}"
 
 
@@ -287,7 +361,122 @@ API = FunctionSpec(
     purpose="the REST API behind API Gateway",
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (WORKER, PUBLISHER, PROJECTOR, API)
+INGEST = FunctionSpec(
+    "ingest",
+    "pipeline.lambda_filters.ingest",
+    purpose="S3 pushes each new original here; it checks the upload and starts the pipeline",
+)
+VALIDATE = FunctionSpec(
+    "validate",
+    "pipeline.lambda_filters.validate",
+    memory_mb=1024,
+    timeout_seconds=60,
+    keep_warm=False,
+    purpose="filter 1: the bytes are an image of the declared type, within limits",
+)
+EXTRACT = FunctionSpec(
+    "extract",
+    "pipeline.lambda_filters.extract",
+    memory_mb=512,
+    timeout_seconds=60,
+    keep_warm=False,
+    purpose="filter 2: dimensions, format, capture time, camera, orientation, GPS",
+)
+RENDER = FunctionSpec(
+    "render",
+    "pipeline.lambda_filters.render",
+    memory_mb=1536,
+    timeout_seconds=120,
+    keep_warm=False,
+    purpose="filter 3: renditions with orientation applied and metadata stripped",
+)
+ATTACH = FunctionSpec(
+    "attach",
+    "pipeline.lambda_filters.attach",
+    reserved_concurrency=1,
+    keep_warm=False,
+    purpose="filter 4: submits the command that attaches the results to the photo",
+)
+PIPELINE_FAILURES = FunctionSpec(
+    "pipeline-failures",
+    "pipeline.lambda_filters.failures",
+    reserved_concurrency=1,
+    keep_warm=False,
+    purpose="reads the pipeline's DLQs and marks each photo processing_failed with a reason",
+)
+PIPELINE_FUNCTIONS: tuple[FunctionSpec, ...] = (
+    INGEST,
+    VALIDATE,
+    EXTRACT,
+    RENDER,
+    ATTACH,
+    PIPELINE_FAILURES,
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (WORKER, PUBLISHER, PROJECTOR, API, *PIPELINE_FUNCTIONS)
+
+
+@dataclass(frozen=True)
+class CorsRuleSpec:
+    allowed_methods: tuple[str, ...]
+    allowed_headers: tuple[str, ...] = ("*",)
+    #: The site's origin in a deployment; "*" only where nothing else is known (locally).
+    allowed_origins: tuple[str, ...] = ("*",)
+    expose_headers: tuple[str, ...] = ("ETag",)
+    max_age_seconds: int = 600
+
+
+@dataclass(frozen=True)
+class NotificationSpec:
+    """S3 invokes `function` (push, asynchronously) for each matching new object."""
+
+    function: str
+    events: tuple[str, ...] = ("s3:ObjectCreated:*",)
+    prefix: str = ""
+
+
+@dataclass(frozen=True)
+class LifecycleSpec:
+    id: str
+    prefix: str
+    abort_incomplete_multipart_days: int | None = None
+    expire_days: int | None = None
+
+
+@dataclass(frozen=True)
+class BucketSpec:
+    name: str
+    cors: tuple[CorsRuleSpec, ...] = ()
+    notifications: tuple[NotificationSpec, ...] = ()
+    lifecycle: tuple[LifecycleSpec, ...] = ()
+    #: Served as a static website with this index document (None: private bucket).
+    website_index: str | None = None
+    purpose: str = ""
+
+
+#: Where an upload's original lands: `originals/{owner}/{photo_id}`.
+ORIGINALS_PREFIX = "originals/"
+#: Where the pipeline writes renditions: `renditions/{owner}/{photo_id}/{name}.jpg`.
+RENDITIONS_PREFIX = "renditions/"
+#: The largest upload accepted unless configured otherwise (RETAKE_MAX_UPLOAD_BYTES).
+DEFAULT_MAX_UPLOAD_BYTES = 25 * 1024 * 1024
+#: How long a presigned upload form or download URL stays valid.
+UPLOAD_URL_SECONDS = 900
+DOWNLOAD_URL_SECONDS = 300
+
+PHOTOS_BUCKET = BucketSpec(
+    name="photos",
+    cors=(CorsRuleSpec(allowed_methods=("GET", "POST", "HEAD")),),
+    notifications=(NotificationSpec(INGEST.name, prefix=ORIGINALS_PREFIX),),
+    lifecycle=(LifecycleSpec("abandoned-uploads", prefix="", abort_incomplete_multipart_days=1),),
+    purpose="originals uploaded straight from browsers, and the pipeline's renditions (private)",
+)
+SITE_BUCKET = BucketSpec(
+    name="site",
+    website_index="index.html",
+    purpose="the static web page (web/) and its generated config.js",
+)
+BUCKETS: tuple[BucketSpec, ...] = (PHOTOS_BUCKET, SITE_BUCKET)
 
 
 @dataclass(frozen=True)
@@ -339,7 +528,8 @@ class TokenValidity:
 class UserPoolSpec:
     """The Cognito user pool, its one public (secretless) app client for the web page, and groups.
 
-    Accounts are created by administrators only: the gallery has no self sign-up.
+    People sign themselves up and confirm with the code Cognito sends; administrators
+    put auditors and support staff in their groups.
     """
 
     name: str
@@ -349,7 +539,7 @@ class UserPoolSpec:
     auth_flows: tuple[str, ...] = ("ALLOW_USER_PASSWORD_AUTH", "ALLOW_REFRESH_TOKEN_AUTH")
     token_validity: TokenValidity = TokenValidity()
     auto_verified_attributes: tuple[str, ...] = ("email",)
-    admin_create_user_only: bool = True
+    admin_create_user_only: bool = False
 
 
 AUDITORS = GroupSpec(

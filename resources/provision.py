@@ -14,11 +14,13 @@ from typing import TYPE_CHECKING, Any
 import boto3
 
 from resources.definitions import (
+    BUCKETS,
     QUEUES,
     SUBSCRIPTIONS,
     TABLES,
     TOPICS,
     USER_POOL,
+    BucketSpec,
     GroupSpec,
     Naming,
     QueueSpec,
@@ -30,6 +32,7 @@ from resources.definitions import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
     from mypy_boto3_sqs.literals import QueueAttributeNameType
@@ -161,6 +164,98 @@ def provision(
                 created[subscription.queue.name],
             )
     return created
+
+
+#: moto's account; on AWS the Pulumi program wires notifications itself.
+LOCAL_ACCOUNT_ID = "123456789012"
+
+
+def create_bucket(
+    s3: S3Client,
+    spec: BucketSpec,
+    naming: Naming,
+    region: str,
+    account_id: str = LOCAL_ACCOUNT_ID,
+) -> str:
+    """Create the bucket with its CORS rules, lifecycle and function notifications; return its name.
+
+    Notifications name the function's ARN: S3 then pushes each matching new
+    object to it (in the local stack, through `local_stack.s3_push`).
+    """
+    name = naming.bucket(spec)
+    try:
+        if region == "us-east-1":
+            s3.create_bucket(Bucket=name)
+        else:
+            s3.create_bucket(
+                Bucket=name,
+                CreateBucketConfiguration={"LocationConstraint": region},  # type: ignore[typeddict-item]
+            )
+    except (s3.exceptions.BucketAlreadyOwnedByYou, s3.exceptions.BucketAlreadyExists):
+        pass
+    if spec.cors:
+        s3.put_bucket_cors(
+            Bucket=name,
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        "AllowedMethods": list(rule.allowed_methods),
+                        "AllowedOrigins": list(rule.allowed_origins),
+                        "AllowedHeaders": list(rule.allowed_headers),
+                        "ExposeHeaders": list(rule.expose_headers),
+                        "MaxAgeSeconds": rule.max_age_seconds,
+                    }
+                    for rule in spec.cors
+                ]
+            },
+        )
+    if spec.lifecycle:
+        rules: list[Any] = []
+        for rule in spec.lifecycle:
+            entry: dict[str, Any] = {
+                "ID": rule.id,
+                "Status": "Enabled",
+                "Filter": {"Prefix": rule.prefix},
+            }
+            if rule.abort_incomplete_multipart_days is not None:
+                entry["AbortIncompleteMultipartUpload"] = {
+                    "DaysAfterInitiation": rule.abort_incomplete_multipart_days
+                }
+            if rule.expire_days is not None:
+                entry["Expiration"] = {"Days": rule.expire_days}
+            rules.append(entry)
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": rules})
+    if spec.notifications:
+        s3.put_bucket_notification_configuration(
+            Bucket=name,
+            NotificationConfiguration={
+                "LambdaFunctionConfigurations": [
+                    {
+                        "LambdaFunctionArn": (
+                            f"arn:aws:lambda:{region}:{account_id}:function:"
+                            f"{naming.prefix}-{notification.function}"
+                        ),
+                        "Events": list(notification.events),  # type: ignore[misc]
+                        "Filter": {
+                            "Key": {
+                                "FilterRules": [{"Name": "prefix", "Value": notification.prefix}]
+                            }
+                        },
+                    }
+                    for notification in spec.notifications
+                ]
+            },
+        )
+    if spec.website_index:
+        s3.put_bucket_website(
+            Bucket=name, WebsiteConfiguration={"IndexDocument": {"Suffix": spec.website_index}}
+        )
+    return name
+
+
+def provision_buckets(s3: S3Client, naming: Naming, region: str) -> dict[str, str]:
+    """Create every bucket; return logical name -> bucket name."""
+    return {spec.name: create_bucket(s3, spec, naming, region) for spec in BUCKETS}
 
 
 # boto3-stubs' cognito-idp extra is not installed here; the client is typed
