@@ -9,7 +9,12 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 
-from resources.definitions import DEFAULT_PREFIX, Naming
+from resources.definitions import (
+    DEFAULT_MAX_UPLOAD_BYTES,
+    DEFAULT_PREFIX,
+    PHOTOS_BUCKET,
+    Naming,
+)
 
 NAME_PREFIX = "RETAKE_NAME_PREFIX"
 SNAPSHOT_INTERVAL = "RETAKE_SNAPSHOT_INTERVAL"
@@ -18,6 +23,10 @@ COMMANDS_LOW_URL = "RETAKE_COMMANDS_LOW_URL"
 EVENTS_TOPIC_ARN = "RETAKE_EVENTS_TOPIC_ARN"
 AWS_REGION = "AWS_DEFAULT_REGION"
 API_ALLOWED_ORIGIN = "RETAKE_API_ALLOWED_ORIGIN"
+PHOTOS_BUCKET_NAME = "RETAKE_PHOTOS_BUCKET"
+MAX_UPLOAD_BYTES = "RETAKE_MAX_UPLOAD_BYTES"
+#: Where browsers reach S3 when it differs from the endpoint functions use (local stack only).
+PUBLIC_S3_ENDPOINT = "RETAKE_PUBLIC_S3_ENDPOINT"
 
 DEFAULT_SNAPSHOT_INTERVAL = 20
 DEFAULT_REGION = "us-east-1"
@@ -35,6 +44,14 @@ class Settings:
     events_topic_arn: str | None = None
     #: The origin the API's CORS headers allow (the static site's, in production).
     api_allowed_origin: str = DEFAULT_API_ALLOWED_ORIGIN
+    #: The photo bucket; when unset, named by `naming`.
+    photos_bucket: str | None = None
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    public_s3_endpoint: str | None = None
+
+    @property
+    def photos_bucket_name(self) -> str:
+        return self.photos_bucket or self.naming.bucket(PHOTOS_BUCKET)
 
     @classmethod
     def from_environment(cls, prefix: str | None = None) -> Settings:
@@ -48,4 +65,7 @@ class Settings:
             commands_low_url=os.environ.get(COMMANDS_LOW_URL),
             events_topic_arn=os.environ.get(EVENTS_TOPIC_ARN),
             api_allowed_origin=os.environ.get(API_ALLOWED_ORIGIN, DEFAULT_API_ALLOWED_ORIGIN),
+            photos_bucket=os.environ.get(PHOTOS_BUCKET_NAME),
+            max_upload_bytes=int(os.environ.get(MAX_UPLOAD_BYTES, str(DEFAULT_MAX_UPLOAD_BYTES))),
+            public_s3_endpoint=os.environ.get(PUBLIC_S3_ENDPOINT),
         )
