@@ -116,6 +116,15 @@ class FailProcessing(PhotoCommand):
     reason: Annotated[str, Field(min_length=1, max_length=2000)]
 
 
+class ReprocessPhoto(PhotoCommand):
+    """Run the image pipeline again on the photo's original (owner only).
+
+    Sent with priority `low` when many photos are reprocessed at once.
+    """
+
+    type: Literal["ReprocessPhoto"] = "ReprocessPhoto"
+
+
 class RetitlePhoto(PhotoCommand):
     type: Literal["RetitlePhoto"] = "RetitlePhoto"
     title: Title
@@ -214,6 +223,7 @@ Command = Annotated[
     | RegisterUpload
     | AttachProcessing
     | FailProcessing
+    | ReprocessPhoto
     | RetitlePhoto
     | CaptionPhoto
     | TagPhoto
@@ -230,8 +240,8 @@ Command = Annotated[
 
 COMMAND_TYPES: tuple[type[CommandModel], ...] = (
     CreateAlbum, RenameAlbum, DescribeAlbum, ShareAlbum, UnshareAlbum, DeleteAlbum,
-    RegisterUpload, AttachProcessing, FailProcessing, RetitlePhoto, CaptionPhoto, TagPhoto,
-    UntagPhoto, MovePhoto, TrashPhoto, RestorePhoto, PurgePhoto, BatchTagPhotos,
+    RegisterUpload, AttachProcessing, FailProcessing, ReprocessPhoto, RetitlePhoto, CaptionPhoto,
+    TagPhoto, UntagPhoto, MovePhoto, TrashPhoto, RestorePhoto, PurgePhoto, BatchTagPhotos,
     UndoCommand, RedoCommand,
 )  # fmt: skip
 

@@ -58,6 +58,16 @@ class Photo(Aggregate):
             photo.status = PROCESSING_FAILED
             photo.failure_reason = self.reason
 
+    class ReprocessingRequested(Aggregate.Event):
+        """The pipeline is to run again on the original; the photo is pending until it has."""
+
+        touches: ClassVar[frozenset[str]] = frozenset({"processing"})
+        previous_status: str
+
+        def apply(self, photo: Photo) -> None:
+            photo.status = PENDING
+            photo.failure_reason = None
+
     class Retitled(Aggregate.Event):
         touches: ClassVar[frozenset[str]] = frozenset({"title"})
         title: str
@@ -214,6 +224,11 @@ class Photo(Aggregate):
     def fail_processing(self, reason: str) -> None:
         self._ensure_not_purged()
         self.trigger_event(self.ProcessingFailed, reason=values.text(reason, "reason") or "failed")
+
+    def request_reprocessing(self) -> None:
+        """Run the pipeline again (after a failure, or on a photo stuck pending)."""
+        self._ensure_editable()
+        self.trigger_event(self.ReprocessingRequested, previous_status=self.status)
 
     def retitle(self, title: str) -> None:
         self._ensure_editable()

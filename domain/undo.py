@@ -46,6 +46,9 @@ _IRREVERSIBLE: dict[type, str] = {
     Photo.Purged: "Purging a photo deletes its bytes; it cannot be undone.",
     Photo.Processed: "Processing results come from the image pipeline; reprocess instead.",
     Photo.ProcessingFailed: "Processing results come from the image pipeline; reprocess instead.",
+    Photo.ReprocessingRequested: (
+        "Reprocessing runs the image pipeline again; its results cannot be taken back."
+    ),
 }
 
 

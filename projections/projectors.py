@@ -70,6 +70,7 @@ _PHOTO_CHANGES: dict[type, Any] = {
         "renditions": dict(e.renditions),
     },
     Photo.ProcessingFailed: lambda e: {"status": "processing_failed", "failure_reason": e.reason},
+    Photo.ReprocessingRequested: lambda e: {"status": "pending", "failure_reason": None},
     Photo.Retitled: lambda e: {"title": e.title},
     Photo.Captioned: lambda e: {"caption": e.caption},
     Photo.Trashed: lambda e: {"trashed": True},

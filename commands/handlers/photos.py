@@ -14,6 +14,7 @@ from commands.models import (
     MovePhoto,
     PurgePhoto,
     RegisterUpload,
+    ReprocessPhoto,
     RestorePhoto,
     RetitlePhoto,
     TagPhoto,
@@ -65,6 +66,11 @@ def attach_processing(command: AttachProcessing, ctx: HandlerContext) -> None:
 def fail_processing(command: FailProcessing, ctx: HandlerContext) -> None:
     ensure_system(ctx.envelope)
     ctx.uow.get(Photo, command.photo_id).fail_processing(command.reason)
+
+
+@handles(ReprocessPhoto)
+def reprocess_photo(command: ReprocessPhoto, ctx: HandlerContext) -> None:
+    _owned_photo(ctx, command.photo_id).request_reprocessing()
 
 
 @handles(RetitlePhoto)

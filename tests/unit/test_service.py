@@ -26,6 +26,7 @@ from commands.models import (
     PurgePhoto,
     RegisterUpload,
     RenameAlbum,
+    ReprocessPhoto,
     RestorePhoto,
     RetitlePhoto,
     ShareAlbum,
@@ -201,6 +202,7 @@ WRITES: dict[str, Callable[[UUID, UUID], CommandModel]] = {
         photo_id=photo, width=1, height=1, format="jpeg"
     ),
     "FailProcessing": lambda album, photo: FailProcessing(photo_id=photo, reason="broken"),
+    "ReprocessPhoto": lambda album, photo: ReprocessPhoto(photo_id=photo),
 }
 
 
@@ -245,6 +247,7 @@ OWNER_ONLY = [
     "UntagPhoto",
     "TrashPhoto",
     "BatchTagPhotos",
+    "ReprocessPhoto",
 ]
 
 
