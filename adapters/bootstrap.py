@@ -28,16 +28,19 @@ from resources.definitions import (
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_s3 import S3Client
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
     from adapters.dynamodb_read_models import DynamoDBReadModels
+    from adapters.s3_photos import PhotoLinks
     from commands.command_log import CommandLog
     from commands.event_store import EventStore
     from commands.repository import Repository
     from commands.service import CommandService
     from commands.submit import CommandSubmitter
     from fanout.publisher import Publisher
+    from pipeline.filters import PipelineContext
     from projections.projector import Projector
     from projections.read_models import ReadModels
 
@@ -206,6 +209,22 @@ class ApiDependencies:
     read_models: ReadModels
     store: EventStore
     repository: Repository
+    settings: Settings | None = None
+    #: Presigned upload forms and links; built on first use (an S3 client costs ~250 ms).
+    photo_links: PhotoLinks | None = None
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return (self.settings or Settings.from_environment()).max_upload_bytes
+
+    def links(self) -> PhotoLinks:
+        if self.photo_links is None:
+            from adapters.s3_photos import PhotoLinks, s3_client
+
+            settings = self.settings or Settings.from_environment()
+            client = s3_client(settings.region, settings.public_s3_endpoint)
+            self.photo_links = PhotoLinks(settings.photos_bucket_name, client)
+        return self.photo_links
 
 
 def build_api_dependencies(
@@ -223,6 +242,7 @@ def build_api_dependencies(
         read_models=build_read_models(settings, dynamodb=dynamodb),
         store=side.store,
         repository=side.repository,
+        settings=settings,
     )
 
 
@@ -235,3 +255,40 @@ def api_dependencies() -> ApiDependencies:
     if _api_dependencies is None:
         _api_dependencies = build_api_dependencies()
     return _api_dependencies
+
+
+def build_pipeline(
+    settings: Settings | None = None,
+    *,
+    dynamodb: DynamoDBClient | None = None,
+    sqs: SQSClient | None = None,
+    s3: S3Client | None = None,
+) -> PipelineContext:
+    """The image pipeline's filters wired to S3, SQS and the write side."""
+    from adapters.s3_photos import S3PhotoObjects, s3_client
+    from adapters.sqs_pipe import SqsPipe
+    from pipeline.filters import PipelineContext
+
+    settings = settings or Settings.from_environment()
+    dynamodb = dynamodb or boto3.client("dynamodb", region_name=settings.region)
+    sqs = sqs or boto3.client("sqs", region_name=settings.region)
+    side = build_write_side(settings, dynamodb=dynamodb)
+    return PipelineContext(
+        objects=S3PhotoObjects(settings.photos_bucket_name, s3 or s3_client(settings.region)),
+        pipe=SqsPipe(sqs, settings.naming),
+        submitter=build_submitter(settings, dynamodb=dynamodb, sqs=sqs, log=side.log),
+        repository=side.repository,
+        log=side.log,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+
+
+_pipeline: PipelineContext | None = None
+
+
+def pipeline() -> PipelineContext:
+    """This container's pipeline context, built on first use."""
+    global _pipeline
+    if _pipeline is None:
+        _pipeline = build_pipeline()
+    return _pipeline

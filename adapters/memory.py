@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from bisect import insort
 from collections.abc import Iterator, Sequence
@@ -24,6 +25,7 @@ from commands.event_store import (
     SnapshotRecord,
     StreamHead,
 )
+from pipeline.filters import Job, Stage, StoredObject
 
 
 class InMemoryEventStore(EventStore):
@@ -185,3 +187,39 @@ class InMemoryCommandLog(CommandLog):
             records = list(self._records.values())
         records.sort(key=search_position, reverse=True)
         return take_page(records, filters, limit, cursor)
+
+
+class InMemoryPhotoObjects:
+    """`pipeline.filters.PhotoObjects` in a dict (tests, benchmarks)."""
+
+    def __init__(self) -> None:
+        self.objects: dict[str, tuple[bytes, str | None]] = {}
+        self.puts = 0
+
+    def head(self, key: str) -> StoredObject | None:
+        if key not in self.objects:
+            return None
+        data, content_type = self.objects[key]
+        return StoredObject(
+            len(data), content_type, hashlib.md5(data, usedforsecurity=False).hexdigest()
+        )
+
+    def get(self, key: str) -> bytes:
+        return self.objects[key][0]
+
+    def put(self, key: str, data: bytes, content_type: str | None) -> None:
+        self.objects[key] = (data, content_type)
+        self.puts += 1
+
+
+class InMemoryPipe:
+    """`pipeline.filters.Pipe` as lists of jobs per stage (tests drive the filters by hand)."""
+
+    def __init__(self) -> None:
+        self.sent: dict[str, list[Job]] = {}
+
+    def send(self, stage: Stage, job: Job) -> None:
+        self.sent.setdefault(stage, []).append(job)
+
+    def take(self, stage: Stage) -> list[Job]:
+        return self.sent.pop(stage, [])

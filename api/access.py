@@ -157,12 +157,18 @@ def submit(
     commands: Sequence[Mapping[str, Any]],
     *,
     reason: str | None = None,
+    priority: str | None = None,
     **ids: str,
 ) -> Response[Accepted]:
     """Validate every command first (all or none go), submit them, answer 202."""
     envelopes: list[Envelope] = [
         validate_envelope(
-            {"actor": identity.actor.model_dump(), "command": dict(command), "reason": reason}
+            {
+                "actor": identity.actor.model_dump(),
+                "command": dict(command),
+                "reason": reason,
+                "priority": priority,
+            }
         )
         for command in commands
     ]

@@ -23,6 +23,7 @@ from api.access import (
 )
 from api.errors import NotFound, documented
 from api.listings import album_photos, album_photos_as_of, history_page, listed
+from api.media import present_page, urls
 from api.params import SIGNED_IN, AsOf, Cursor, HistoryLimit, Limit
 from api.schemas import (
     Accepted,
@@ -156,7 +157,7 @@ def get_album(
     key = str(album_id)
     if as_of is None:
         album = readable_view(identity, current_album(key), "album", key)
-        photos = album_photos(key, limit=limit, cursor=cursor)
+        photos = present_page(album_photos(key, limit=limit, cursor=cursor), identity)
         return AlbumDetail(**album.model_dump(), photos=photos)
     instant = parse_instant(as_of)
     then = past.as_of(deps().store, key, instant)
@@ -164,7 +165,9 @@ def get_album(
         ensure_readable(identity, owner_of(Album, key), "album", key)
         raise NotFound(f"Album {key} did not exist yet at {instant.isoformat()}.", album_id=key)
     ensure_readable(identity, then.owner, "album", key)
-    photos = album_photos_as_of(then.owner, key, instant, limit=limit, cursor=cursor)
+    photos = present_page(
+        album_photos_as_of(then.owner, key, instant, limit=limit, cursor=cursor), identity
+    )
     return AlbumDetail(**then.model_dump(), photos=photos, as_of=instant.isoformat())
 
 
@@ -200,7 +203,7 @@ def shared_album(token: str, limit: Limit = 50, cursor: Cursor = None) -> Shared
         title=album.title,
         description=album.description,
         photos=[
-            SharedPhoto.model_validate(photo.model_dump())
+            SharedPhoto.model_validate({**photo.model_dump(), "urls": urls(photo, original=True)})
             for photo in page.items
             if listed(photo, False)
         ],

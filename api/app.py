@@ -25,7 +25,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, OpenA
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from adapters.settings import Settings
-from api import activity, albums, audit, photos
+from api import activity, albums, audit, photos, uploads
 from api.errors import (
     ApiError,
     BadRequest,
@@ -96,7 +96,7 @@ app.configure_openapi(
     ],
     security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},
 )
-for router in (albums.router, photos.router, activity.router, audit.router):
+for router in (albums.router, photos.router, uploads.router, activity.router, audit.router):
     app.include_router(router)
 app.enable_swagger(path="/docs")
 

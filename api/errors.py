@@ -9,6 +9,7 @@ of the contract (clients branch on them); messages are for people and may change
 | invalid_request | 400 | a parameter or body does not match its schema |
 | invalid_json | 400 | the body is not JSON |
 | invalid_cursor | 400 | a cursor this listing did not hand out |
+| unsupported_type | 400 | an upload of a type the image pipeline does not read |
 | reason_required | 400 | support reverts someone's command without a reason |
 | unauthorized | 401 | no signed-in user (no Cognito claims) |
 | forbidden | 403 | the role may not do this (auditors never write) |
@@ -16,6 +17,7 @@ of the contract (clients branch on them); messages are for people and may change
 | conflict | 409 | the request contradicts the current state |
 | nothing_to_undo / nothing_to_redo | 409 | `/me/undo` or `/me/redo` with nothing to act on |
 | payload_too_large | 413 | a body over 64 KiB |
+| upload_too_large | 413 | an upload declared larger than the limit (25 MB unless configured) |
 | unsupported_media_type | 415 | a body that is not JSON |
 | internal_error | 500 | a bug or an outage: retry later |
 """
@@ -111,6 +113,7 @@ _DESCRIPTIONS = {
 
 _SUCCESS = {
     200: {"description": "OK"},
+    201: {"description": "Created: the command is queued; `Location` is its status"},
     202: {"description": "Accepted: the command is queued; `Location` is its status"},
 }
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from api.access import deps
-from api.schemas import History, PhotoPage
+from api.schemas import History, PhotoOut, PhotoPage
 from projections.history import HistoryEntry, as_of
 from projections.read_models import InvalidCursor
 from projections.views import PhotoView
@@ -24,6 +24,11 @@ UNSORTED = "unsorted"
 def listed(photo: PhotoView, trashed: bool) -> bool:
     """Trashed photos show only in the trash; purged ones nowhere."""
     return not photo.purged and photo.trashed == trashed
+
+
+def shown(photo: PhotoView) -> PhotoOut:
+    """The view as a response item (links and GPS are settled by `api.media.present`)."""
+    return PhotoOut(**photo.model_dump())
 
 
 def _album_filter(album_id: str | None) -> Callable[[PhotoView], bool]:
@@ -72,13 +77,15 @@ def photos(
         page = read_models.photos_of(owner, limit=limit, cursor=cursor)
         found, next_cursor = page.items, page.cursor
     items = [photo for photo in found if listed(photo, trashed) and in_album(photo)]
-    return PhotoPage(items=items, cursor=next_cursor)
+    return PhotoPage(items=[shown(photo) for photo in items], cursor=next_cursor)
 
 
 def album_photos(album_id: str, *, limit: int, cursor: str | None) -> PhotoPage:
     """The photos in an album now, in album order (trash excluded)."""
     page = deps().read_models.photos_in(album_id, limit=limit, cursor=cursor)
-    return PhotoPage(items=[p for p in page.items if listed(p, False)], cursor=page.cursor)
+    return PhotoPage(
+        items=[shown(photo) for photo in page.items if listed(photo, False)], cursor=page.cursor
+    )
 
 
 def album_photos_as_of(
@@ -96,7 +103,7 @@ def album_photos_as_of(
         if isinstance(then, PhotoView) and then.album_id == album_id and listed(then, False):
             items.append(then)
     items.sort(key=lambda photo: photo.album_order)
-    return PhotoPage(items=items, cursor=page.cursor)
+    return PhotoPage(items=[shown(photo) for photo in items], cursor=page.cursor)
 
 
 def history_page(

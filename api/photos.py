@@ -25,8 +25,19 @@ from api.access import (
 )
 from api.errors import NotFound, documented
 from api.listings import UNSORTED, history_page, photos
+from api.media import present, present_page
 from api.params import SIGNED_IN, AsOf, Cursor, HistoryLimit, Limit
-from api.schemas import Accepted, BatchTags, History, PhotoChanges, PhotoPage, PhotoPlacement, Tags
+from api.schemas import (
+    Accepted,
+    BatchTags,
+    History,
+    PhotoChanges,
+    PhotoIds,
+    PhotoOut,
+    PhotoPage,
+    PhotoPlacement,
+    Tags,
+)
 from domain.album import Album
 from domain.photo import Photo
 from projections import history as past
@@ -153,6 +164,34 @@ def batch_tag(batch: Annotated[BatchTags, Body()]) -> Response[Accepted]:
     return submit(identity, [command])
 
 
+@router.post(
+    "/photos/<photo_id>/reprocess",
+    summary="Run the image pipeline again on a photo (after a failure, or if stuck pending)",
+    tags=TAGS,
+    security=SIGNED_IN,
+    status_code=202,
+    responses=documented(202, 401, 403, 404),
+)
+def reprocess_photo(photo_id: UUID) -> Response[Accepted]:
+    return _photo_commands(photo_id, {"type": "ReprocessPhoto"})
+
+
+@router.post(
+    "/batch/reprocess",
+    summary="Reprocess many photos (bulk: low priority, one command per photo)",
+    tags=TAGS,
+    security=SIGNED_IN,
+    status_code=202,
+    responses=documented(202, 400, 401, 403, 404, 413),
+)
+def batch_reprocess(batch: Annotated[PhotoIds, Body()]) -> Response[Accepted]:
+    identity = writer(router.current_event)
+    for photo_id in batch.photo_ids:
+        writable_photo(identity, str(photo_id))
+    commands = [{"type": "ReprocessPhoto", "photo_id": str(pid)} for pid in batch.photo_ids]
+    return submit(identity, commands, priority="low")
+
+
 @router.get(
     "/photos",
     summary="List photos by album (or `unsorted`), tag, or trash",
@@ -180,7 +219,8 @@ def list_photos(
     wanted = ensure_readable(identity, owner or identity.user_id, "owner", owner or "")
     if album_id and album_id != UNSORTED:
         wanted = ensure_readable(identity, owner_of(Album, album_id), "album", album_id)
-    return photos(wanted, album_id=album_id, tag=tag, trashed=trashed, limit=limit, cursor=cursor)
+    page = photos(wanted, album_id=album_id, tag=tag, trashed=trashed, limit=limit, cursor=cursor)
+    return present_page(page, identity)
 
 
 @router.get(
@@ -190,17 +230,17 @@ def list_photos(
     security=SIGNED_IN,
     responses=documented(200, 400, 401, 404),
 )
-def get_photo(photo_id: UUID, as_of: AsOf = None) -> PhotoView:
+def get_photo(photo_id: UUID, as_of: AsOf = None) -> PhotoOut:
     identity = caller(router.current_event)
     key = str(photo_id)
     if as_of is None:
-        return readable_view(identity, current_photo(key), "photo", key)
+        return present(readable_view(identity, current_photo(key), "photo", key), identity)
     instant = parse_instant(as_of)
     then = past.as_of(deps().store, key, instant)
     if not isinstance(then, PhotoView):
         ensure_readable(identity, owner_of(Photo, key), "photo", key)
         raise NotFound(f"Photo {key} did not exist yet at {instant.isoformat()}.", photo_id=key)
-    return readable_view(identity, then, "photo", key)
+    return present(readable_view(identity, then, "photo", key), identity)
 
 
 @router.get(

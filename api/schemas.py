@@ -77,6 +77,49 @@ class BatchTags(RequestBody):
         return photo_ids
 
 
+class NewUpload(RequestBody):
+    """A photo about to be uploaded: the API answers with where to send its bytes."""
+
+    filename: Annotated[str, Field(min_length=1, max_length=255)] = Field(
+        description="Shown to people only (path separators and control characters are "
+        "replaced); storage keys are built from ids."
+    )
+    content_type: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        description="image/jpeg, image/png, image/webp, image/gif or image/tiff."
+    )
+    size: Annotated[int, Field(ge=1)] = Field(description="The file's size in bytes.")
+    album_id: UUID | None = Field(default=None, description="File the photo in this album.")
+
+
+class UploadForm(BaseModel):
+    """A presigned S3 POST: send every field, then the file as `file`, to `url`."""
+
+    url: str
+    fields: dict[str, str]
+    expires_at: str
+
+
+class UploadAccepted(BaseModel):
+    """The pending photo's id, the command registering it, and where to upload its bytes."""
+
+    photo_id: str
+    command_id: str
+    location: str
+    upload: UploadForm
+    max_bytes: int
+
+
+class PhotoIds(RequestBody):
+    photo_ids: Annotated[list[UUID], Field(min_length=1, max_length=100)]
+
+    @field_validator("photo_ids")
+    @classmethod
+    def _distinct(cls, photo_ids: list[UUID]) -> list[UUID]:
+        if len(set(photo_ids)) != len(photo_ids):
+            raise ValueError("photo_ids must not repeat")
+        return photo_ids
+
+
 class Revert(RequestBody):
     """Support must say why when reverting someone else's command; `force` is theirs alone."""
 
@@ -107,10 +150,25 @@ class AlbumPage(BaseModel):
     cursor: str | None = Field(default=None, description="Opaque; pass it back for the next page.")
 
 
+class PhotoUrls(BaseModel):
+    """Short-lived presigned links to the photo's bytes (null until it is processed)."""
+
+    thumbnail: str | None = None
+    large: str | None = None
+    original: str | None = None
+    expires_at: str
+
+
+class PhotoOut(PhotoView):
+    """A photo as the API shows it: GPS only to its owner, links to its renditions."""
+
+    urls: PhotoUrls | None = None
+
+
 class PhotoPage(BaseModel):
     """A page may hold fewer than `limit` photos; follow `cursor` until it is null."""
 
-    items: list[PhotoView]
+    items: list[PhotoOut]
     cursor: str | None = Field(default=None, description="Opaque; pass it back for the next page.")
 
 
@@ -130,6 +188,7 @@ class SharedPhoto(BaseModel):
     height: int | None = None
     format: str | None = None
     renditions: dict[str, str]
+    urls: PhotoUrls | None = None
 
 
 class SharedAlbum(BaseModel):
