@@ -17,17 +17,22 @@ from dataclasses import dataclass, field
 from typing import Any
 from uuid import uuid4
 
+import boto3
 import pytest
+from botocore.config import Config
 
 from adapters import bootstrap
 from adapters.memory import InMemoryCommandLog, InMemoryEventStore
 from adapters.memory_read_models import InMemoryReadModels
+from adapters.s3_photos import PhotoLinks
+from adapters.settings import Settings
 from api.app import handle
 from commands.command_log import CommandRecord
 from commands.event_store import Commit
 from commands.models import Envelope
 from commands.submit import CommandSubmitter
 from projections.projector import Projector
+from resources.definitions import Naming
 from tests.functional.conftest import FakeLambdaContext, load_event
 
 Claims = dict[str, Any]
@@ -221,6 +226,17 @@ class ApiHarness:
         return photo_id
 
 
+def fake_s3_client() -> Any:
+    """An S3 client that only signs (presigning needs credentials, never the network)."""
+    return boto3.client(
+        "s3",
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+        config=Config(signature_version="s3v4"),
+    )
+
+
 def install_api(monkeypatch: pytest.MonkeyPatch) -> ApiHarness:
     """The API on in-memory fakes: one event store, log, read models and a FakeQueue."""
     side = bootstrap.build_write_side(store=InMemoryEventStore(), log=InMemoryCommandLog())
@@ -231,6 +247,8 @@ def install_api(monkeypatch: pytest.MonkeyPatch) -> ApiHarness:
         read_models=read_models,
         store=side.store,
         repository=side.repository,
+        settings=Settings(naming=Naming("test"), snapshot_interval=20, region="us-east-1"),
+        photo_links=PhotoLinks("test-photos", fake_s3_client()),
     )
     harness = ApiHarness(deps, side, read_models, Projector(read_models, side.store))
     monkeypatch.setattr(bootstrap, "_api_dependencies", deps)

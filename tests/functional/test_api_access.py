@@ -25,6 +25,7 @@ PUBLIC = (200, 200, 200, 200, 200)
 REVERT = (401, 202, 404, 403, 400)  # support must give a reason for someone else's command
 REVERT_WITH_REASON = (401, 202, 404, 403, 202)
 REASON = {"body": {"reason": "ticket 42"}}
+UPLOAD = {"filename": "IMG_1.jpg", "content_type": "image/jpeg", "size": 1234}
 
 TABLE: list[tuple[str, str, dict[str, Any], tuple[int, ...]]] = [
     # albums
@@ -49,6 +50,10 @@ TABLE: list[tuple[str, str, dict[str, Any], tuple[int, ...]]] = [
     ("GET", "/photos", {"query": {"album_id": "{album}"}}, READ),
     ("GET", "/photos", {"query": {"tag": "sea", "trashed": "true"}}, OWN_LISTING),
     ("POST", "/batch/tags", {"body": {"photo_ids": ["{photo}"], "tags": ["ice"]}}, WRITE),
+    ("POST", "/photos/{photo}/reprocess", {}, WRITE),
+    ("POST", "/batch/reprocess", {"body": {"photo_ids": ["{photo}"]}}, WRITE),
+    ("POST", "/uploads", {"body": UPLOAD}, (401, 201, 201, 403, 201)),
+    ("POST", "/uploads", {"body": {**UPLOAD, "album_id": "{album}"}}, (401, 201, 404, 403, 403)),
     # commands
     ("GET", "/commands/{command}", {}, READ),
     ("POST", "/commands/{command}/undo", {}, REVERT),
@@ -130,4 +135,4 @@ def test_every_path_answers_every_role_as_the_contract_says(
     if expected >= 400:
         assert response.json["error"]["code"]
     queued = len(api.queue.sent) - sent_before
-    assert (queued > 0) == (expected == 202), "only an accepted write reaches the queue"
+    assert (queued > 0) == (expected in (201, 202)), "only an accepted write reaches the queue"
