@@ -15,16 +15,18 @@ from http.server import SimpleHTTPRequestHandler
 from os import PathLike
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from local_stack.http_server import BackgroundHttpServer
 
 logger = logging.getLogger(__name__)
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
+LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 #: No inline script, no plugins, no framing: what the page needs and nothing an
-#: injected string could use. Connections stay open: the API, Cognito and (later)
-#: S3 live on other origins.
+#: injected string could use. Connections stay open: the API, Cognito and S3 (uploads,
+#: presigned images) live on other origins.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; object-src 'none'; "
     "base-uri 'none'; frame-ancestors 'none'; form-action 'none'; "
@@ -42,6 +44,15 @@ class SiteConfig:
     client_id: str
     #: Cognito's JSON API: moto's endpoint locally, on AWS https://cognito-idp.<region>.amazonaws.com/
     cognito_endpoint: str
+    #: Whether confirmation codes are not checked (moto accepts any code and sends none), so
+    #: the page says so at sign-up. None: true when Cognito is on loopback.
+    local_confirmation: bool | None = None
+
+    @property
+    def confirms_any_code(self) -> bool:
+        if self.local_confirmation is not None:
+            return self.local_confirmation
+        return urlsplit(self.cognito_endpoint).hostname in LOOPBACK_HOSTS
 
     def script(self) -> str:
         """config.js, in the page's own (camelCase) names."""
@@ -51,6 +62,7 @@ class SiteConfig:
             "userPoolId": self.user_pool_id,
             "clientId": self.client_id,
             "cognitoEndpoint": self.cognito_endpoint,
+            "localConfirmation": self.confirms_any_code,
         }
         return f"window.RETAKE_CONFIG = Object.freeze({json.dumps(page_config, indent=2)});\n"
 
@@ -83,6 +95,13 @@ class Site:
 
 class _SiteHandler(SimpleHTTPRequestHandler):
     server_version = "retake-site"
+    # Modules load only with a JavaScript type (and nosniff): never leave it to /etc/mime.types.
+    extensions_map = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".js": "text/javascript",
+        ".css": "text/css",
+        ".html": "text/html",
+    }
 
     def __init__(self, config_script: bytes, *args: Any, **kwargs: Any) -> None:
         self._config_script = config_script
@@ -99,7 +118,7 @@ class _SiteHandler(SimpleHTTPRequestHandler):
         super().do_GET()
 
     def end_headers(self) -> None:
-        # The page changes while one develops it; a stale app.js helps nobody.
+        # The page changes while one develops it; a stale module helps nobody.
         self.send_header("Cache-Control", "no-store")
         self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
         self.send_header("X-Content-Type-Options", "nosniff")

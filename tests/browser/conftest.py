@@ -1,0 +1,204 @@
+"""Browser fixtures: Debian's Chromium, driven by Playwright, against the whole local stack.
+
+One stack serves the folder (`stack`, package-scoped, the same `RunningStack` the
+end-to-end tests use); one browser serves the session, and each test gets fresh
+contexts (`open_page`), so cookies and storage never leak between people.
+
+Every page records what its console says. A console error or an uncaught
+exception fails the test, and a failing test leaves a screenshot of each of its
+pages under `test-output/browser/<test>/` (the hook below, on the call phase).
+Chromium missing is a failure, never a skip: `.ci/run` installs it first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+    sync_playwright,
+)
+
+from local_stack.stack import StackConfig
+from tests.e2e.conftest import ACCOUNTS, RunningStack
+
+_HERE = Path(__file__).parent
+OUTPUT = _HERE.parent.parent / "test-output" / "browser"
+CHROMIUM = os.environ.get("RETAKE_CHROMIUM", "/usr/bin/chromium")
+#: The flags Chromium needs in a container: no sandbox, no GPU, no background traffic.
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+DESKTOP = {"width": 1280, "height": 860}
+PHONE = {"width": 390, "height": 844}
+#: How long the page may take to show the outcome of a command (queue, worker, projection).
+SETTLE_MS = 30_000
+expect.set_options(timeout=SETTLE_MS)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "browser: Chromium driving the web page on the local stack")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder `browser` (deselect with -m 'not browser')."""
+    for item in items:
+        if _HERE in item.path.parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Any:
+    """After a failed call, a screenshot of every page the test opened."""
+    report = yield
+    if call.when == "call" and report.failed:
+        pages: Pages | None = getattr(item, "_retake_pages", None)
+        if pages is not None:
+            for path in pages.screenshot_all(OUTPUT / _safe(item.nodeid)):
+                report.sections.append(("browser", f"screenshot: {path}"))
+    return report
+
+
+def _safe(nodeid: str) -> str:
+    return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])[:120]
+
+
+# -- the stack and the browser ------------------------------------------------------------
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The whole local stack for the browser tests; boto3's environment restored after."""
+    saved_environment = dict(os.environ)
+    running = RunningStack(
+        StackConfig(
+            data_dir=tmp_path_factory.mktemp("retake-browser"),
+            moto_port=0,
+            api_port=0,
+            site_port=0,
+            keep_warm=False,
+            idle_timeout_seconds=300,
+            retry_after_seconds=1,
+            demo_accounts=ACCOUNTS,
+        )
+    )
+    try:
+        running.start()
+        yield running
+    finally:
+        running.stop()
+        os.environ.clear()
+        os.environ.update(saved_environment)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium (Playwright cannot download its own here)."""
+    if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+        pytest.fail(
+            f"Chromium is not at {CHROMIUM}: install it (apt-get install -y chromium) "
+            "or set RETAKE_CHROMIUM. The browser tests never skip.",
+            pytrace=False,
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_FLAGS)
+        try:
+            yield launched
+        finally:
+            launched.close()
+
+
+# -- pages that watch their console -------------------------------------------------------
+
+
+@dataclass
+class Pages:
+    """The pages a test opened, and every console error or uncaught exception they had."""
+
+    browser: Browser
+    site_url: str
+    contexts: list[BrowserContext] = field(default_factory=list)
+    pages: list[tuple[str, Page]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    #: Console errors a test expects (a 4xx a journey provokes on purpose), as patterns.
+    expected: list[re.Pattern[str]] = field(default_factory=list)
+
+    def open(self, name: str, viewport: dict[str, int] | None = None) -> Page:
+        """A new person's browser (own context: own storage), at the site's front page."""
+        context = self.browser.new_context(
+            viewport=viewport or DESKTOP, accept_downloads=True, locale="en-GB", timezone_id="UTC"
+        )
+        context.set_default_timeout(SETTLE_MS)
+        self.contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda message: self._console(name, message))
+        page.on("pageerror", lambda error: self.errors.append(f"{name}: uncaught {error}"))
+        self.pages.append((name, page))
+        page.goto(self.site_url)
+        return page
+
+    def expect_console_error(self, pattern: str) -> None:
+        self.expected.append(re.compile(pattern))
+
+    def _console(self, name: str, message: ConsoleMessage) -> None:
+        if message.type != "error":
+            return
+        text = message.text
+        if not any(pattern.search(text) for pattern in self.expected):
+            self.errors.append(f"{name}: console error {text!r} at {message.location}")
+
+    def screenshot_all(self, folder: Path) -> list[Path]:
+        folder.mkdir(parents=True, exist_ok=True)
+        saved = []
+        for name, page in self.pages:
+            if page.is_closed():
+                continue
+            path = folder / f"{name}.png"
+            try:
+                page.screenshot(path=str(path), full_page=True)
+            except Exception:  # a crashed page has nothing to show; the failure says why
+                continue
+            saved.append(path)
+        return saved
+
+    def close(self) -> None:
+        for context in self.contexts:
+            context.close()
+
+
+@pytest.fixture
+def open_page(
+    request: pytest.FixtureRequest, browser: Browser, stack: RunningStack
+) -> Iterator[Callable[..., Page]]:
+    """Open a page as someone (`open_page("alice")`); the test fails on any console error."""
+    pages = Pages(browser, stack.info.site_url)
+    request.node._retake_pages = pages
+    yield pages.open
+    try:
+        assert not pages.errors, "the browser logged errors:\n" + "\n".join(pages.errors)
+    finally:
+        pages.close()
+
+
+@pytest.fixture
+def pages(request: pytest.FixtureRequest, open_page: Callable[..., Page]) -> Pages:
+    """The test's `Pages` (to declare an expected console error)."""
+    found: Pages = request.node._retake_pages
+    return found

@@ -1,0 +1,141 @@
+// The page's entry: the session, the roles' navigation, and routing by the URL's #fragment.
+// Hash routes keep the page a set of static files (an S3 website bucket serves it as is).
+
+import { configured } from "./settings.js";
+import { onSessionChange, restore, session, signOut } from "./auth.js";
+import { onSettled } from "./changes.js";
+import { $, el, fill } from "./dom.js";
+import { announce, clearAlert, showAlert } from "./notice.js";
+import { hideSignIn, installSignIn, showSignIn } from "./signin.js";
+import { installUndo } from "./undo.js";
+import { installHistory } from "./history.js";
+import * as albums from "./albums.js";
+import * as album from "./album.js";
+import * as photo from "./photo.js";
+import * as audit from "./audit.js";
+import * as support from "./support.js";
+import * as shared from "./shared.js";
+
+const ROUTES = [
+  { pattern: /^\/albums$/, view: albums, public: false },
+  { pattern: /^\/albums\/([^/]+)$/, view: album, public: false },
+  { pattern: /^\/photos\/([^/]+)$/, view: photo, public: false },
+  { pattern: /^\/audit$/, view: audit, public: false, role: "reader" },
+  { pattern: /^\/support$/, view: support, public: false, role: "support" },
+  { pattern: /^\/shared\/([^/]+)$/, view: shared, public: true },
+];
+
+export const roles = {
+  isAuditor: () => Boolean(session() && session().groups.includes("auditors")),
+  isSupport: () => Boolean(session() && session().groups.includes("support")),
+  readsEverything: () => roles.isAuditor() || roles.isSupport(),
+  mayWrite: () => Boolean(session()) && !roles.isAuditor(),
+};
+
+function home() {
+  if (roles.isSupport()) return "#/support";
+  if (roles.isAuditor()) return "#/audit";
+  return "#/albums";
+}
+
+let current = null;
+let generation = 0;
+
+async function route() {
+  const path = decodeURIComponent(location.hash.replace(/^#/, "")) || "/";
+  const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
+  clearAlert();
+  if (!match) {
+    if (session()) location.replace(home());
+    else showSignedOut();
+    return;
+  }
+  const { r, m } = match;
+  if (!r.public && !session()) {
+    showSignedOut();
+    return;
+  }
+  if (r.role === "support" && !roles.isSupport()) return location.replace(home());
+  if (r.role === "reader" && !roles.readsEverything()) return location.replace(home());
+  hideSignIn();
+  markNav();
+  const mine = ++generation;
+  const container = $("#view");
+  container.hidden = false;
+  container.setAttribute("aria-busy", "true");
+  try {
+    current = await r.view.render(container, m.slice(1), { roles, isCurrent: () => mine === generation });
+  } catch (error) {
+    if (mine !== generation) return;
+    current = null;
+    fill(container, el("h1", { tabindex: "-1", text: "This page could not be shown" }));
+    showAlert(el("p", { text: error.message || "Something went wrong. Try again." }));
+  } finally {
+    if (mine === generation) container.setAttribute("aria-busy", "false");
+  }
+  if (mine === generation) {
+    const heading = container.querySelector("h1");
+    if (heading) heading.focus();
+  }
+}
+
+function markNav() {
+  for (const link of document.querySelectorAll("#nav a")) {
+    const here = location.hash.startsWith(link.getAttribute("href"));
+    if (here) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+}
+
+function showSignedOut(message) {
+  generation += 1;
+  current = null;
+  fill($("#view"));
+  showSignIn(message);
+}
+
+function showSession(signedIn) {
+  $("#session").hidden = !signedIn;
+  $("#nav").hidden = !signedIn;
+  $("#undo-bar").hidden = !(signedIn && roles.mayWrite());
+  if (!signedIn) return;
+  const me = session();
+  fill($("#who"), me.username, me.groups.length ? ` (${me.groups.join(", ")})` : "");
+  $("#nav-audit").hidden = !roles.readsEverything();
+  $("#nav-support").hidden = !roles.isSupport();
+}
+
+function start() {
+  if (!configured()) {
+    showSignIn();
+    showAlert(el("p", { text: "This page is not configured: config.js is missing or incomplete." }));
+    $("#sign-in-button").disabled = true;
+    return;
+  }
+  installSignIn();
+  installUndo(roles.mayWrite);
+  installHistory();
+  $("#sign-out").addEventListener("click", () => signOut());
+  onSessionChange((signedIn, reason) => {
+    showSession(Boolean(signedIn));
+    if (!signedIn) {
+      showSignedOut(typeof reason === "string" ? reason : "Signed out.");
+      return;
+    }
+    if (reason === "signed-in") {
+      announce(`Signed in as ${signedIn.username}.`);
+      const wanted = location.hash;
+      if (!wanted || wanted === "#/" || wanted === "#") location.hash = home();
+      else route();
+    }
+  });
+  onSettled(() => {
+    if (current && typeof current.refresh === "function") current.refresh();
+  });
+  window.addEventListener("hashchange", route);
+  restore();
+  showSession(Boolean(session()));
+  route();
+}
+
+start();

@@ -1,0 +1,108 @@
+// For support staff: find a person's operations and revert one, with a reason that cannot
+// be left empty (it is kept in the audit trail). A refused revert explains the conflict.
+
+import { get } from "./api.js";
+import { busy, el, fill, onSubmit, showError } from "./dom.js";
+import { commandName, when } from "./format.js";
+import { searchForm } from "./audit.js";
+import { announce, clearAlert } from "./notice.js";
+import { isUndone, trailTable } from "./trail.js";
+import { revert } from "./undo.js";
+
+const NOT_REVERTIBLE = new Set(["AttachProcessing", "FailProcessing", "PurgePhoto"]);
+
+function revertible(record) {
+  return record.status === "succeeded" && !NOT_REVERTIBLE.has(record.type);
+}
+
+export async function render(container, _params, ctx) {
+  const search = searchForm("support", { withTime: false });
+  const form = el("form", { class: "filters", novalidate: true, "aria-label": "Find operations" },
+    search.fields, el("div", { class: "form-actions" }, el("button", { type: "submit", text: "Find" })));
+  const error = el("p", { class: "error", role: "alert", hidden: true });
+  const results = el("div", { id: "support-results" });
+  let filters = null;
+
+  function revertForm(record, cell) {
+    const id = `reason-${record.command_id}`;
+    const undone = isUndone(record);
+    const kind = undone ? "redo" : "undo";
+    const reason = el("textarea", { id, rows: 2, maxlength: 2000, required: true, "aria-required": "true" });
+    const force = el("input", { id: `force-${record.command_id}`, type: "checkbox" });
+    const problem = el("p", { class: "error", role: "alert", hidden: true });
+    const what = `${commandName(record.type)} of ${when(record.issued_at)}`;
+    const revertButton = el("button", { type: "submit", text: undone ? "Redo" : "Revert" });
+    const panel = el("form", { class: "stack reason-form", novalidate: true, "aria-label": `${undone ? "Redo" : "Revert"} ${what}` },
+      el("label", { for: id, text: "Reason (required; kept in the audit trail)" }), reason,
+      el("div", { class: "check" }, force,
+        el("label", { for: force.id, text: "Override a conflict with later changes" })),
+      problem, revertButton);
+    onSubmit(panel, () => {
+      const why = reason.value.trim();
+      if (!why) {
+        showError(problem, "A reason is required.");
+        reason.focus();
+        return;
+      }
+      showError(problem, "");
+      clearAlert();
+      busy(panel, async () => {
+        const body = { reason: why };
+        if (force.checked) body.force = true;
+        const path = `/commands/${encodeURIComponent(record.command_id)}/${kind}`;
+        const done = await revert(kind, path, body, `${undone ? "Redo" : "Revert"} ${commandName(record.type)}`);
+        if (done && done.status === "succeeded") {
+          announce(`${commandName(record.type)} ${undone ? "redone" : "reverted"}.`);
+          await find();
+        }
+      }, (failure) => showError(problem, failure.message));
+    });
+    return panel;
+  }
+
+  function actions(record, cell) {
+    if (!revertible(record)) return;
+    const undone = isUndone(record);
+    const open = el("button", { type: "button", class: "secondary",
+      text: undone ? "Redo…" : "Revert…", "aria-expanded": "false" });
+    let panel = null;
+    open.addEventListener("click", () => {
+      if (panel) {
+        panel.remove();
+        panel = null;
+        open.setAttribute("aria-expanded", "false");
+        return;
+      }
+      panel = revertForm(record, cell);
+      cell.append(panel);
+      open.setAttribute("aria-expanded", "true");
+      panel.querySelector("textarea").focus();
+    });
+    cell.append(open);
+  }
+
+  async function find() {
+    const answer = await get("/audit/commands", { ...filters, limit: 100 });
+    if (!ctx.isCurrent()) return;
+    fill(results, answer.items.length
+      ? trailTable(answer.items, { caption: "Operations found", extra: actions })
+      : el("p", { class: "empty", text: "No operation matches." }));
+  }
+
+  onSubmit(form, () => {
+    showError(error, "");
+    filters = search.filters();
+    if (!filters.actor && !filters.aggregate_id) {
+      showError(error, "Give a person's user id, or an album or photo id.");
+      search.person.focus();
+      return;
+    }
+    busy(form, find, (failure) => showError(error, failure.message));
+  });
+
+  fill(container,
+    el("h1", { id: "support-heading", tabindex: "-1", text: "Support" }),
+    el("p", { class: "hint", text: "Ask the person for the account id shown on their albums page." }),
+    form, error, results);
+  return {};
+}
