@@ -33,7 +33,8 @@ import boto3
 
 from adapters.bootstrap import build_read_models, find_topic_arn
 from adapters.dynamodb_event_store import DynamoDBEventStore
-from adapters.settings import Settings
+from adapters.s3_photos import s3_client
+from adapters.settings import MAX_UPLOAD_BYTES, Settings
 from local_stack import state
 from local_stack.admin import AdminServer
 from local_stack.auth import CognitoVerifier
@@ -46,7 +47,13 @@ from local_stack.scheduler import Scheduler
 from local_stack.site import Site, SiteConfig
 from projections.rebuild import rebuild
 from resources.definitions import EVENTS, EVENTS_TOPIC, FUNCTIONS, SCHEDULES, SNAPSHOTS, Naming
-from resources.provision import UserPoolIds, add_user, provision, provision_user_pool
+from resources.provision import (
+    UserPoolIds,
+    add_user,
+    provision,
+    provision_buckets,
+    provision_user_pool,
+)
 
 log = logging.getLogger("retake.stack")
 
@@ -87,6 +94,8 @@ class StackConfig:
     #: A failed SQS message comes back after this many seconds (Lambda: the visibility timeout).
     retry_after_seconds: int = 2
     concurrency: dict[str, int] = field(default_factory=dict)
+    #: The upload size limit handed to the API and the pipeline (None: the default, 25 MB).
+    max_upload_bytes: int | None = None
     demo_accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
 
 
@@ -144,6 +153,7 @@ class LocalStack:
         sns = session.client("sns")
         cognito = session.client("cognito-idp")
         provision(dynamodb, sqs, naming, sns)
+        provision_buckets(s3_client(REGION), naming, REGION)
         pool = provision_user_pool(cognito, naming)
         accounts = self._demo_accounts(cognito, pool)
         topic_arn = find_topic_arn(sns, naming.topic(EVENTS_TOPIC))
@@ -157,6 +167,7 @@ class LocalStack:
             "RETAKE_NAME_PREFIX": config.prefix,
             "RETAKE_EVENTS_TOPIC_ARN": topic_arn,
             "POWERTOOLS_METRICS_NAMESPACE": "Retake",
+            **({MAX_UPLOAD_BYTES: str(config.max_upload_bytes)} if config.max_upload_bytes else {}),
         }
         self.runtime = LambdaRuntime(
             FUNCTIONS,

@@ -5,8 +5,17 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING
 
-from resources.definitions import EVENTS_TOPIC, PUBLISHER_FAILURES, QUEUES, SUBSCRIPTIONS
-from resources.provision import provision
+from adapters.s3_photos import s3_client
+from resources.definitions import (
+    EVENTS_TOPIC,
+    PHOTOS_BUCKET,
+    PUBLISHER_FAILURES,
+    QUEUES,
+    SITE_BUCKET,
+    SUBSCRIPTIONS,
+)
+from resources.provision import provision, provision_buckets
+from tests.integration.conftest import REGION
 
 if TYPE_CHECKING:
     from tests.integration.conftest import AwsContext
@@ -60,3 +69,21 @@ def test_provisioning_twice_changes_nothing(aws: AwsContext) -> None:
     assert again[EVENTS_TOPIC.name] == aws.topic_arns[EVENTS_TOPIC.name]
     assert len(aws.sns.list_subscriptions()["Subscriptions"]) == len(before)
     assert len(aws.sns.list_topics()["Topics"]) == 1
+
+
+def test_buckets_get_their_cors_lifecycle_notifications_and_website(aws: AwsContext) -> None:
+    s3 = s3_client(REGION)
+
+    names = provision_buckets(s3, aws.naming, REGION)
+    provision_buckets(s3, aws.naming, REGION)  # idempotent
+
+    photos, site = names[PHOTOS_BUCKET.name], names[SITE_BUCKET.name]
+    [rule] = s3.get_bucket_cors(Bucket=photos)["CORSRules"]
+    assert set(rule["AllowedMethods"]) == {"GET", "POST", "HEAD"}
+    [lifecycle] = s3.get_bucket_lifecycle_configuration(Bucket=photos)["Rules"]
+    assert lifecycle["AbortIncompleteMultipartUpload"]["DaysAfterInitiation"] == 1
+    [push] = s3.get_bucket_notification_configuration(Bucket=photos)["LambdaFunctionConfigurations"]
+    assert push["LambdaFunctionArn"].endswith(f":function:{aws.naming.prefix}-ingest")
+    [prefix] = push["Filter"]["Key"]["FilterRules"]
+    assert (prefix["Name"].lower(), prefix["Value"]) == ("prefix", "originals/")
+    assert s3.get_bucket_website(Bucket=site)["IndexDocument"]["Suffix"] == "index.html"
