@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit functional integration e2e bench up clean
+.PHONY: install test lint typecheck unit functional integration e2e bench up package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench: $(STAMP)
 
 up: $(STAMP)
 	$(BIN)/retake up
+
+# dist/retake-functions.zip and dist/retake-layer.zip for `pulumi up` (the layer needs the network).
+package: $(STAMP)
+	$(BIN)/python -m infra_pulumi.package
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

@@ -1,0 +1,207 @@
+"""Who may touch what: the access matrix every function's IAM role is built from.
+
+Data only. What a function consumes (its queues, a DLQ, a table's stream) and
+where a stream mapping sends what it gives up on follow from `CONSUMERS` and
+`STREAM_CONSUMERS`; what it reads, writes, sends and publishes is listed here,
+per function, by the resource definitions it names. `policies.py` turns an
+`Access` into a policy document with the deployed ARNs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from resources.definitions import (
+    API,
+    ATTACH,
+    COMMAND_LOG,
+    COMMANDS_HIGH,
+    COMMANDS_LOW,
+    CONSUMERS,
+    EVENTS,
+    EVENTS_TOPIC,
+    EXTRACT,
+    INGEST,
+    ORIGINALS_PREFIX,
+    PHOTOS_ATTACH,
+    PHOTOS_BUCKET,
+    PHOTOS_EXTRACT,
+    PHOTOS_RENDER,
+    PHOTOS_VALIDATE,
+    PIPELINE_FAILURES,
+    PROJECTOR,
+    PUBLISHER,
+    READ_TABLES,
+    RENDER,
+    RENDITIONS_PREFIX,
+    SNAPSHOTS,
+    STREAM_CONSUMERS,
+    VALIDATE,
+    WORKER,
+    BucketSpec,
+    QueueSpec,
+    TableSpec,
+    TopicSpec,
+)
+
+GET = ("dynamodb:GetItem",)
+READ = ("dynamodb:GetItem", "dynamodb:Query")
+BATCH_READ = ("dynamodb:BatchGetItem",)
+APPEND = ("dynamodb:PutItem",)
+UPDATE = ("dynamodb:UpdateItem",)
+BATCH_WRITE = ("dynamodb:BatchWriteItem",)
+#: Verifying every hash chain (`POST /audit/verify` without a stream) reads the whole store.
+SCAN = ("dynamodb:Scan",)
+
+CONSUME = (
+    "sqs:ReceiveMessage",
+    "sqs:DeleteMessage",
+    "sqs:ChangeMessageVisibility",
+    "sqs:GetQueueAttributes",
+)
+#: Queue URLs are also found by name at run time, so a sender may look its queues up.
+SEND = ("sqs:SendMessage", "sqs:GetQueueUrl")
+READ_STREAM = ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator")
+#: AWS documents ListStreams against `table/<name>/stream/*`: the stream's label is not needed.
+LIST_STREAMS = ("dynamodb:ListStreams",)
+PUBLISH = ("sns:Publish",)
+GET_OBJECT = ("s3:GetObject",)
+PUT_OBJECT = ("s3:PutObject",)
+WRITE_LOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
+
+
+@dataclass(frozen=True)
+class TableAccess:
+    table: TableSpec
+    actions: tuple[str, ...]
+    #: The same actions on every global secondary index of the table.
+    indexes: bool = False
+
+
+@dataclass(frozen=True)
+class QueueAccess:
+    queue: QueueSpec
+    actions: tuple[str, ...]
+    #: The queue's dead-letter queue rather than the queue.
+    dead_letters: bool = False
+
+
+@dataclass(frozen=True)
+class StreamAccess:
+    table: TableSpec
+    actions: tuple[str, ...] = READ_STREAM
+
+
+@dataclass(frozen=True)
+class TopicAccess:
+    topic: TopicSpec
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ObjectAccess:
+    """Objects of a bucket under one key prefix."""
+
+    bucket: BucketSpec
+    prefix: str
+    actions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Access:
+    tables: tuple[TableAccess, ...] = ()
+    queues: tuple[QueueAccess, ...] = ()
+    streams: tuple[StreamAccess, ...] = ()
+    topics: tuple[TopicAccess, ...] = ()
+    objects: tuple[ObjectAccess, ...] = ()
+
+    def __add__(self, other: Access) -> Access:
+        return Access(
+            self.tables + other.tables,
+            self.queues + other.queues,
+            self.streams + other.streams,
+            self.topics + other.topics,
+            self.objects + other.objects,
+        )
+
+
+#: Submitting a command records it `accepted` in the command log and sends it to a queue.
+SUBMIT = Access(
+    tables=(TableAccess(COMMAND_LOG, GET + APPEND),),
+    queues=(QueueAccess(COMMANDS_HIGH, SEND),),
+)
+READ_ORIGINALS = ObjectAccess(PHOTOS_BUCKET, ORIGINALS_PREFIX, GET_OBJECT)
+
+#: What each function reads, writes, sends and publishes, besides what it consumes.
+GRANTS: dict[str, Access] = {
+    WORKER.name: Access(
+        tables=(
+            TableAccess(EVENTS, READ + APPEND),
+            TableAccess(SNAPSHOTS, READ + APPEND),
+            TableAccess(COMMAND_LOG, READ + APPEND + UPDATE, indexes=True),
+        ),
+    ),
+    PUBLISHER.name: Access(topics=(TopicAccess(EVENTS_TOPIC, PUBLISH),)),
+    PROJECTOR.name: Access(
+        tables=(
+            TableAccess(EVENTS, READ),
+            TableAccess(SNAPSHOTS, READ),
+            *(
+                TableAccess(table, READ + BATCH_READ + APPEND + UPDATE + BATCH_WRITE, indexes=True)
+                for table in READ_TABLES
+            ),
+        ),
+    ),
+    API.name: Access(
+        tables=(
+            TableAccess(EVENTS, READ + SCAN),
+            TableAccess(SNAPSHOTS, READ),
+            TableAccess(COMMAND_LOG, READ + APPEND, indexes=True),
+            *(TableAccess(table, READ + BATCH_READ, indexes=True) for table in READ_TABLES),
+        ),
+        queues=(QueueAccess(COMMANDS_HIGH, SEND), QueueAccess(COMMANDS_LOW, SEND)),
+        objects=(
+            ObjectAccess(PHOTOS_BUCKET, ORIGINALS_PREFIX, GET_OBJECT + PUT_OBJECT),
+            ObjectAccess(PHOTOS_BUCKET, RENDITIONS_PREFIX, GET_OBJECT),
+        ),
+    ),
+    INGEST.name: Access(
+        tables=(
+            TableAccess(EVENTS, READ),
+            TableAccess(SNAPSHOTS, READ),
+            TableAccess(COMMAND_LOG, READ),
+        ),
+        queues=(QueueAccess(PHOTOS_VALIDATE, SEND),),
+        objects=(READ_ORIGINALS,),
+    ),
+    VALIDATE.name: SUBMIT
+    + Access(queues=(QueueAccess(PHOTOS_EXTRACT, SEND),), objects=(READ_ORIGINALS,)),
+    EXTRACT.name: Access(queues=(QueueAccess(PHOTOS_RENDER, SEND),), objects=(READ_ORIGINALS,)),
+    RENDER.name: Access(
+        queues=(QueueAccess(PHOTOS_ATTACH, SEND),),
+        objects=(READ_ORIGINALS, ObjectAccess(PHOTOS_BUCKET, RENDITIONS_PREFIX, PUT_OBJECT)),
+    ),
+    ATTACH.name: SUBMIT,
+    PIPELINE_FAILURES.name: SUBMIT,
+}
+
+
+def consumed(function: str) -> Access:
+    """What a function consumes by its event-source mappings, from the definitions."""
+    queues = tuple(
+        QueueAccess(consumer.queue, CONSUME, dead_letters=consumer.dead_letters)
+        for consumer in CONSUMERS
+        if consumer.function == function
+    )
+    stream_consumers = [spec for spec in STREAM_CONSUMERS if spec.function == function]
+    streams = tuple(StreamAccess(spec.table) for spec in stream_consumers)
+    # The mapping sends what it gives up on with the function's own role.
+    failures = tuple(
+        QueueAccess(spec.on_failure, ("sqs:SendMessage",)) for spec in stream_consumers
+    )
+    return Access(queues=queues + failures, streams=streams)
+
+
+def access_for(function: str) -> Access:
+    """Everything a function's role allows, except writing its own logs."""
+    return GRANTS.get(function, Access()) + consumed(function)
