@@ -136,6 +136,8 @@ def config_script(args: StaticSiteArgs) -> pulumi.Output[str]:
             user_pool_id=values[1],
             client_id=values[2],
             cognito_endpoint=f"https://cognito-idp.{args.region}.amazonaws.com/",
+            # Cognito mails real confirmation codes on AWS.
+            local_confirmation=False,
         ).script()
     )
 
