@@ -18,6 +18,7 @@ consumer (`give_up`) marks the photo failed.
 
 from __future__ import annotations
 
+import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -108,6 +109,17 @@ class PipelineContext:
     sleep: Callable[[float], None] = time.sleep
 
 
+def write_id(etag: str, sequencer: str, event_time: str) -> str:
+    """One write of an object, from its S3 notification.
+
+    S3 gives each write of a key a sequencer, and repeats it (with the event
+    time) when it delivers a notification twice; moto's sequencer is a
+    constant, which the ETag and the event time make up for.
+    """
+    digest = hashlib.sha256(f"{etag.strip(chr(34))}|{sequencer}|{event_time}".encode())
+    return digest.hexdigest()[:20]
+
+
 # -- ids --------------------------------------------------------------------------------
 
 
@@ -119,8 +131,12 @@ def command_id(photo_id: UUID, run: str, what: str) -> UUID:
 # -- starting a run -----------------------------------------------------------------------
 
 
-def start_upload(ctx: PipelineContext, key: str, etag: str) -> Job | None:
-    """S3 says a new original arrived: match it to its pending photo and start the run."""
+def start_upload(ctx: PipelineContext, key: str, write: str) -> Job | None:
+    """S3 says a new original arrived: match it to its pending photo and start the run.
+
+    `write` names this write of the object (the same for a repeated notification
+    of it, different for a later upload of the same bytes): see `write_id`.
+    """
     parsed = parse_original_key(key)
     if parsed is None:
         logger.warning("not an original's key; ignored", extra={"key": key})
@@ -133,7 +149,7 @@ def start_upload(ctx: PipelineContext, key: str, etag: str) -> Job | None:
     if photo.purged:
         logger.info("photo purged; upload ignored", extra={"key": key})
         return None
-    return _start(ctx, photo, f"upload-{etag.strip(chr(34))}")
+    return _start(ctx, photo, f"upload-{write}")
 
 
 def start_reprocessing(ctx: PipelineContext, photo_id: UUID, run: str) -> Job | None:

@@ -51,7 +51,12 @@ if in_lambda():
 def _ingest_upload(record: dict[str, Any]) -> None:
     s3 = record["s3"]
     key = unquote_plus(s3["object"]["key"])
-    job = filters.start_upload(pipeline(), key, str(s3["object"].get("eTag", "")))
+    write = filters.write_id(
+        str(s3["object"].get("eTag", "")),
+        str(s3["object"].get("sequencer", "")),
+        str(record.get("eventTime", "")),
+    )
+    job = filters.start_upload(pipeline(), key, write)
     if job is not None:
         metrics.add_metric(name="UploadsIngested", unit=MetricUnit.Count, value=1)
 

@@ -1,8 +1,7 @@
 """The journey of each role, over HTTP, through every real process of the local stack.
 
-The API has no route that registers a photo yet (RegisterUpload has no HTTP
-route), so the journey uses album commands only: create, rename, describe,
-share, undo and redo.
+These journeys use album commands: create, rename, describe, share, undo and
+redo. Photos, from upload to ready, have their own journey in `test_photos.py`.
 """
 
 from __future__ import annotations

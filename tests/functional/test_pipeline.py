@@ -12,6 +12,7 @@ import copy
 import io
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import quote_plus
 from uuid import uuid4
@@ -57,6 +58,7 @@ class Gallery:
     def push(self, key: str) -> Any:
         """S3's asynchronous invocation of ingest for a new object."""
         event = copy.deepcopy(load_event("s3_object_created.json"))
+        event["Records"][0]["eventTime"] = datetime.now(UTC).isoformat()
         record = event["Records"][0]["s3"]["object"]
         stored = self.objects.head(key)
         record["key"] = quote_plus(key)  # URL-encoded, "/" included, as S3 sends it
