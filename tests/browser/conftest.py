@@ -26,6 +26,7 @@ from playwright.sync_api import (
     BrowserContext,
     ConsoleMessage,
     Page,
+    ViewportSize,
     expect,
     sync_playwright,
 )
@@ -46,8 +47,8 @@ CHROMIUM_FLAGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-DESKTOP = {"width": 1280, "height": 860}
-PHONE = {"width": 390, "height": 844}
+DESKTOP = ViewportSize(width=1280, height=860)
+PHONE = ViewportSize(width=390, height=844)
 #: How long the page may take to show the outcome of a command (queue, worker, projection).
 SETTLE_MS = 30_000
 expect.set_options(timeout=SETTLE_MS)
@@ -140,7 +141,7 @@ class Pages:
     #: Console errors a test expects (a 4xx a journey provokes on purpose), as patterns.
     expected: list[re.Pattern[str]] = field(default_factory=list)
 
-    def open(self, name: str, viewport: dict[str, int] | None = None) -> Page:
+    def open(self, name: str, viewport: ViewportSize | None = None) -> Page:
         """A new person's browser (own context: own storage), at the site's front page."""
         context = self.browser.new_context(
             viewport=viewport or DESKTOP, accept_downloads=True, locale="en-GB", timezone_id="UTC"

@@ -116,6 +116,11 @@ function start() {
   installUndo(roles.mayWrite);
   installHistory();
   $("#sign-out").addEventListener("click", () => signOut());
+  // The fragment is the route: the skip link moves focus without changing it.
+  $(".skip-link").addEventListener("click", (event) => {
+    event.preventDefault();
+    $("#main").focus();
+  });
   onSessionChange((signedIn, reason) => {
     showSession(Boolean(signedIn));
     if (!signedIn) {

@@ -65,19 +65,26 @@ export function installSignIn() {
     const password = $("#sign-in-password");
     if (!required(username, password)) return;
     showError($("#auth-error"), "");
+    let refused = null;
     busy(signInForm, async () => {
       announce("Signing in…");
       try {
         await signIn(username.value.trim(), password.value);
       } catch (error) {
-        announce("");
-        if (error.code === "UserNotConfirmedException") {
-          pendingPassword = password.value;
-          askForCode(username.value.trim(), null);
-        }
-        fail(error);
-        if (error.code !== "UserNotConfirmedException") password.select();
+        refused = error;
       }
+    }).then(() => {
+      if (!refused) return;
+      announce("");
+      // After the form is enabled again: a disabled field cannot take focus.
+      if (refused.code === "UserNotConfirmedException") {
+        pendingPassword = password.value;
+        askForCode(username.value.trim(), null);
+      } else {
+        password.focus();
+        password.select();
+      }
+      fail(refused);
     });
   });
 

@@ -3,6 +3,7 @@
 // its processing state until the pipeline says ready (or failed, and why).
 
 import { get, post } from "./api.js";
+import { settle } from "./changes.js";
 import { el, sleep } from "./dom.js";
 import { bytes } from "./format.js";
 import { stateText, thumbnailOf } from "./photos.js";
@@ -32,19 +33,22 @@ function sendToStorage(upload, file, onProgress) {
   });
 }
 
-/** Poll the photo until its processing ends; the final photo (or the last one seen). */
-async function processed(photoId, onUpdate) {
+/**
+ * Poll the photo until its processing ends; the final photo (or the last one seen).
+ * Its registration is followed first, so the photo is never asked for before it exists.
+ */
+async function processed(started, onUpdate) {
+  const registered = await settle(started.command_id);
+  if (registered.status !== "succeeded") {
+    throw new Error((registered.error && registered.error.message) || "The upload was refused.");
+  }
   const deadline = Date.now() + PROCESSING_TIMEOUT_MS;
   let photo = null;
   while (Date.now() < deadline) {
-    try {
-      photo = await get(`/photos/${encodeURIComponent(photoId)}`);
-      onUpdate(photo);
-      if (photo.status === "ready" && thumbnailOf(photo)) return photo;
-      if (photo.status === "processing_failed") return photo;
-    } catch (error) {
-      if (error.status !== 404) throw error;
-    }
+    photo = await get(`/photos/${encodeURIComponent(started.photo_id)}`);
+    onUpdate(photo);
+    if (photo.status === "ready" && thumbnailOf(photo)) return photo;
+    if (photo.status === "processing_failed") return photo;
     await sleep(500);
   }
   return photo;
@@ -83,7 +87,7 @@ async function uploadOne(file, albumId, ui) {
   });
   ui.progress.value = 100;
   ui.set("pending", "Uploaded; processing…");
-  const photo = await processed(started.photo_id, (seen) => {
+  const photo = await processed(started, (seen) => {
     if (seen.status === "pending") ui.set("pending", stateText(seen));
   });
   if (!photo) {

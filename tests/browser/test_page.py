@@ -1,0 +1,93 @@
+"""The page for everyone: sign-in messages, token refresh, sign-out, the keyboard, a phone."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from playwright.sync_api import Page, expect
+
+from tests.browser.conftest import PHONE, Pages
+from tests.browser.people import sign_in, sign_out
+
+
+def test_a_wrong_password_is_named_as_such_and_the_password_is_selected_again(
+    pages: Pages, open_page: Callable[..., Page]
+) -> None:
+    pages.expect_console_error(r"status of 400")  # Cognito's refusal, logged by Chromium
+    page = open_page("alice")
+    form = page.locator("#sign-in-form")
+    form.get_by_label("Username").fill("alice")
+    form.get_by_label("Password").fill("not-her-password")
+    form.get_by_label("Password").press("Enter")
+    expect(page.locator("#auth-error")).to_have_text("Wrong username or password.")
+    expect(form.get_by_label("Password")).to_be_focused()
+    expect(page.locator("#who")).to_be_hidden()
+
+
+def test_a_session_close_to_expiry_is_refreshed_and_sign_out_forgets_it(
+    open_page: Callable[..., Page],
+) -> None:
+    # given: alice signed in, and her stored session about to expire in two seconds
+    page = open_page("alice")
+    sign_in(page, "alice")
+    stored = page.evaluate("JSON.parse(sessionStorage.getItem('retake.session'))")
+    stored["expiresAt"] = int(time.time() * 1000) + 2000
+    page.evaluate(
+        "session => sessionStorage.setItem('retake.session', JSON.stringify(session))", stored
+    )
+
+    # when: the page loads again (the same tab)
+    page.reload()
+
+    # then: it refreshed the tokens with the refresh token, and the API still answers
+    expect(page.locator("#who")).to_contain_text("alice")
+    page.wait_for_function(
+        "() => JSON.parse(sessionStorage.getItem('retake.session')).expiresAt > Date.now() + 600000"
+    )
+    refreshed = page.evaluate("JSON.parse(sessionStorage.getItem('retake.session'))")
+    assert refreshed["refreshToken"] == stored["refreshToken"]
+    assert refreshed["userId"] == stored["userId"]
+    expect(page.get_by_role("heading", level=1, name="Your albums")).to_be_visible()
+
+    # when: she signs out, nothing of the session is left in the tab
+    sign_out(page)
+    assert page.evaluate("sessionStorage.getItem('retake.session')") is None
+    page.reload()
+    expect(page.get_by_role("heading", level=1, name="Sign in")).to_be_visible()
+
+
+def test_on_a_phone_with_the_keyboard_alone_a_user_signs_in_creates_an_album_and_opens_it(
+    open_page: Callable[..., Page],
+) -> None:
+    page = open_page("bob-phone", viewport=PHONE)
+
+    # when: typing, Tab and Enter only (the page puts the cursor in the username)
+    expect(page.locator("#sign-in-form").get_by_label("Username")).to_be_focused()
+    page.keyboard.type("bob")
+    page.keyboard.press("Tab")
+    page.keyboard.type("Retake-demo-1")
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", level=1, name="Your albums")).to_be_focused()
+    hash_before = page.evaluate("location.hash")
+    page.get_by_role("link", name="Skip to content").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("main")).to_be_focused()
+    assert page.evaluate("location.hash") == hash_before
+    for _ in range(10):
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "new-album-title":
+            break
+    page.keyboard.type("Pocket album")
+    page.keyboard.press("Enter")
+    card = page.locator(".card-link", has_text="Pocket album")
+    expect(card).to_be_visible()
+    card.focus()
+    page.keyboard.press("Enter")
+
+    # then: the album opens, and nothing is wider than the phone's screen
+    expect(page.get_by_role("heading", level=1, name="Pocket album")).to_be_focused()
+    for route in ("#/albums", page.url.split("/", 3)[-1]):
+        page.goto(page.url.split("#")[0] + route.lstrip("/"))
+        page.wait_for_load_state()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
