@@ -8,7 +8,7 @@ kept to `StackConfig.from_pulumi`; tests build a `StackConfig` directly.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -79,6 +79,8 @@ class StackConfig:
     bucket_names: Mapping[str, str] = field(default_factory=dict)
     #: Per-function overrides of `FunctionSpec`'s memory, timeout and reserved concurrency.
     function_overrides: Mapping[str, FunctionSettings] = field(default_factory=dict)
+    #: False leaves every function unreserved (for accounts whose concurrency quota is low).
+    reserve_concurrency: bool = True
     keep_warm: bool = True
     log_retention_days: int = DEFAULT_LOG_RETENTION_DAYS
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
@@ -114,7 +116,10 @@ class StackConfig:
         return self.archive_dir / LAYER_ARCHIVE
 
     def function(self, spec: FunctionSpec) -> FunctionSettings:
-        return self.function_overrides.get(spec.name) or FunctionSettings.of(spec)
+        settings = self.function_overrides.get(spec.name) or FunctionSettings.of(spec)
+        if not self.reserve_concurrency:
+            return replace(settings, reserved_concurrency=None)
+        return settings
 
     def validate(self) -> None:
         known = {spec.name for spec in FUNCTIONS}
@@ -168,6 +173,7 @@ class StackConfig:
             name_prefix=retake.get("namePrefix") or DEFAULT_PREFIX,
             bucket_names=dict(retake.get_object("bucketNames") or {}),
             function_overrides=function_overrides(overrides),
+            reserve_concurrency=_default(retake.get_bool("reserveConcurrency"), True),
             keep_warm=_default(retake.get_bool("keepWarm"), True),
             log_retention_days=_default(
                 retake.get_int("logRetentionDays"), DEFAULT_LOG_RETENTION_DAYS

@@ -556,6 +556,50 @@ def test_the_stack_configuration_changes_sizes_names_and_switches(
     )
 
 
+def test_concurrency_can_be_left_unreserved_for_small_accounts(
+    make_config: Callable[..., StackConfig],
+) -> None:
+    config = make_config(reserve_concurrency=False)
+    assert {config.function(spec).reserved_concurrency for spec in FUNCTIONS} == {None}
+    assert (
+        make_config().function(FUNCTIONS[0]).reserved_concurrency
+        == FUNCTIONS[0].reserved_concurrency
+    )
+
+
+def test_the_stack_configuration_is_read_from_pulumis_keys(archives: Path) -> None:
+    from pulumi.runtime.config import CONFIG, set_all_config
+
+    saved = dict(CONFIG.get())
+    set_all_config(
+        {
+            "aws:region": "eu-central-1",
+            "retake:namePrefix": "gallery",
+            "retake:keepWarm": "false",
+            "retake:logRetentionDays": "14",
+            "retake:functions": json.dumps(
+                {"render": {"memoryMb": 3008, "reservedConcurrency": None}}
+            ),
+            "retake:bucketNames": json.dumps({"photos": "gallery-photos-8d2f"}),
+            "retake:archiveDir": str(archives),
+        }
+    )
+    try:
+        config = StackConfig.from_pulumi()
+    finally:
+        set_all_config(saved)
+    assert (config.region, config.name_prefix, config.keep_warm) == (
+        "eu-central-1",
+        "gallery",
+        False,
+    )
+    assert config.log_retention_days == 14
+    render = next(spec for spec in FUNCTIONS if spec.name == "render")
+    assert config.function(render) == FunctionSettings(3008, render.timeout_seconds, None)
+    assert config.naming.bucket(PHOTOS_BUCKET) == "gallery-photos-8d2f"
+    assert config.site_origin == "http://gallery-site.s3-website.eu-central-1.amazonaws.com"
+
+
 def test_a_missing_archive_names_make_package(tmp_path: Path) -> None:
     config = StackConfig(archive_dir=tmp_path)
     with pytest.raises(MissingArchive, match="make package"):
