@@ -90,57 +90,71 @@ class Functions(pulumi.ComponentResource):
         environment = self._environment(args)
         self.functions, self.roles, self.policies = {}, {}, {}
         for spec in args.functions:
-            settings = config.function(spec)
-            function_name = naming.function(spec)
-            child = pulumi.ResourceOptions(parent=self)
-            role = aws.iam.Role(
-                f"{spec.name}-role",
-                name=f"{function_name}-function",
-                description=f"Runs {function_name}: {spec.purpose}"[:1000],
-                assume_role_policy=json.dumps(lambda_trust_policy()),
-                opts=child,
-            )
-            logs = aws.cloudwatch.LogGroup(
-                f"{spec.name}-logs",
-                name=f"/aws/lambda/{function_name}",
-                retention_in_days=config.log_retention_days,
-                opts=child,
-            )
-            policy = aws.iam.RolePolicy(
-                f"{spec.name}-access",
-                name="access",
-                role=role.id,
-                policy=function_policy(access_for(spec.name), args.arns, logs.arn),
-                opts=child,
-            )
-            self.roles[spec.name], self.policies[spec.name] = role, policy
-            self.functions[spec.name] = aws.lambda_.Function(
-                spec.name,
-                name=function_name,
-                description=spec.purpose[:256],
-                role=role.arn,
-                runtime=RUNTIME,
-                architectures=[ARCHITECTURE],
-                handler=spec.handler,
-                code=pulumi.FileArchive(str(config.functions_archive)),
-                source_code_hash=code_hash,
-                layers=[layer.arn],
-                memory_size=settings.memory_mb,
-                timeout=settings.timeout_seconds,
-                reserved_concurrent_executions=(
-                    -1 if settings.reserved_concurrency is None else settings.reserved_concurrency
-                ),
-                environment=aws.lambda_.FunctionEnvironmentArgs(
-                    variables={**environment, "POWERTOOLS_SERVICE_NAME": spec.name}
-                ),
-                logging_config=aws.lambda_.FunctionLoggingConfigArgs(
-                    log_format="Text", log_group=logs.name
-                ),
-                opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, policy]),
-            )
+            self.functions[spec.name] = self._function(spec, args, layer, code_hash, environment)
         self.mappings = [self._queue_mapping(consumer, args) for consumer in args.consumers]
         self.mappings += [self._stream_mapping(spec, args) for spec in args.stream_consumers]
         self.register_outputs({name: function.arn for name, function in self.functions.items()})
+
+    def _function(
+        self,
+        spec: FunctionSpec,
+        args: FunctionsArgs,
+        layer: aws.lambda_.LayerVersion,
+        code_hash: str,
+        environment: dict[str, pulumi.Input[str]],
+    ) -> aws.lambda_.Function:
+        """The function, its role with its one policy, and its log group."""
+        config = args.config
+        settings = config.function(spec)
+        function_name = config.naming.function(spec)
+        child = pulumi.ResourceOptions(parent=self)
+        role = aws.iam.Role(
+            f"{spec.name}-role",
+            name=f"{function_name}-function",
+            description=f"Runs {function_name}: {spec.purpose}"[:1000],
+            assume_role_policy=json.dumps(lambda_trust_policy()),
+            opts=child,
+        )
+        logs = aws.cloudwatch.LogGroup(
+            f"{spec.name}-logs",
+            name=f"/aws/lambda/{function_name}",
+            retention_in_days=config.log_retention_days,
+            opts=child,
+        )
+        policy = aws.iam.RolePolicy(
+            f"{spec.name}-access",
+            name="access",
+            role=role.id,
+            policy=function_policy(access_for(spec.name), args.arns, logs.arn),
+            opts=child,
+        )
+        self.roles[spec.name], self.policies[spec.name] = role, policy
+        return aws.lambda_.Function(
+            spec.name,
+            name=function_name,
+            description=spec.purpose[:256],
+            role=role.arn,
+            runtime=RUNTIME,
+            architectures=[ARCHITECTURE],
+            handler=spec.handler,
+            code=pulumi.FileArchive(str(config.functions_archive)),
+            source_code_hash=code_hash,
+            layers=[layer.arn],
+            memory_size=settings.memory_mb,
+            timeout=settings.timeout_seconds,
+            # -1: unreserved, drawing on the account's shared pool.
+            reserved_concurrent_executions=(
+                -1 if settings.reserved_concurrency is None else settings.reserved_concurrency
+            ),
+            environment=aws.lambda_.FunctionEnvironmentArgs(
+                variables={**environment, "POWERTOOLS_SERVICE_NAME": spec.name}
+            ),
+            logging_config=aws.lambda_.FunctionLoggingConfigArgs(
+                log_format="Text", log_group=logs.name
+            ),
+            # The log group first, or Lambda creates it without the retention.
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, policy]),
+        )
 
     @staticmethod
     def _environment(args: FunctionsArgs) -> dict[str, pulumi.Input[str]]:

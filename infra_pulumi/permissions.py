@@ -67,6 +67,7 @@ LIST_STREAMS = ("dynamodb:ListStreams",)
 PUBLISH = ("sns:Publish",)
 GET_OBJECT = ("s3:GetObject",)
 PUT_OBJECT = ("s3:PutObject",)
+LIST_BUCKET = ("s3:ListBucket",)
 WRITE_LOGS = ("logs:CreateLogStream", "logs:PutLogEvents")
 
 
@@ -108,12 +109,25 @@ class ObjectAccess:
 
 
 @dataclass(frozen=True)
+class ListingAccess:
+    """Listing a bucket's keys under one prefix.
+
+    Without it S3 answers a HeadObject of a missing key with 403, not 404, and
+    "the original was never uploaded" would look like a failure to retry.
+    """
+
+    bucket: BucketSpec
+    prefix: str
+
+
+@dataclass(frozen=True)
 class Access:
     tables: tuple[TableAccess, ...] = ()
     queues: tuple[QueueAccess, ...] = ()
     streams: tuple[StreamAccess, ...] = ()
     topics: tuple[TopicAccess, ...] = ()
     objects: tuple[ObjectAccess, ...] = ()
+    listings: tuple[ListingAccess, ...] = ()
 
     def __add__(self, other: Access) -> Access:
         return Access(
@@ -122,6 +136,7 @@ class Access:
             self.streams + other.streams,
             self.topics + other.topics,
             self.objects + other.objects,
+            self.listings + other.listings,
         )
 
 
@@ -165,14 +180,18 @@ GRANTS: dict[str, Access] = {
             ObjectAccess(PHOTOS_BUCKET, RENDITIONS_PREFIX, GET_OBJECT),
         ),
     ),
-    INGEST.name: Access(
+    # Ingest loads the photo, looks for its pending registration in the command log
+    # (by aggregate), checks the original, and fails the photo itself when it must.
+    INGEST.name: SUBMIT
+    + Access(
         tables=(
             TableAccess(EVENTS, READ),
             TableAccess(SNAPSHOTS, READ),
-            TableAccess(COMMAND_LOG, READ),
+            TableAccess(COMMAND_LOG, READ, indexes=True),
         ),
         queues=(QueueAccess(PHOTOS_VALIDATE, SEND),),
         objects=(READ_ORIGINALS,),
+        listings=(ListingAccess(PHOTOS_BUCKET, ORIGINALS_PREFIX),),
     ),
     VALIDATE.name: SUBMIT
     + Access(queues=(QueueAccess(PHOTOS_EXTRACT, SEND),), objects=(READ_ORIGINALS,)),

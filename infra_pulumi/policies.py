@@ -4,6 +4,7 @@ Documents are Python data serialised by `Output.json_dumps`, never JSON text.
 Every resource is named exactly, with three kinds of suffix where AWS has no
 name to give: a log group's streams (`:*`), a table's streams for
 `ListStreams` (`/stream/*`), and the objects under a key prefix (`originals/*`).
+Listing a bucket is limited to a prefix by a condition.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 
 import pulumi
 
-from infra_pulumi.permissions import LIST_STREAMS, WRITE_LOGS, Access
+from infra_pulumi.permissions import LIST_BUCKET, LIST_STREAMS, WRITE_LOGS, Access
 from resources.definitions import Naming
 
 POLICY_VERSION = "2012-10-17"
@@ -99,10 +100,21 @@ def statements(
             [f"arn:aws:s3:::{bucket}/{objects.prefix}*"],
         )
     allow("Logs", WRITE_LOGS, [pulumi.Output.concat(log_group_arn, ":*")])
-    return [
+    built: list[dict[str, Any]] = [
         {"Sid": sid, "Effect": "Allow", "Action": sorted(actions), "Resource": resources}
         for sid, (actions, resources) in grants.items()
     ]
+    for listing in access.listings:
+        built.append(
+            {
+                "Sid": _sid("List", listing.bucket.name, listing.prefix),
+                "Effect": "Allow",
+                "Action": list(LIST_BUCKET),
+                "Resource": [f"arn:aws:s3:::{arns.naming.bucket(listing.bucket)}"],
+                "Condition": {"StringLike": {"s3:prefix": [f"{listing.prefix}*"]}},
+            }
+        )
+    return built
 
 
 def _sid(*words: str) -> str:

@@ -223,12 +223,25 @@ def test_each_deployed_policy_is_exactly_the_access_matrix(
     for objects in access.objects:
         arn = f"arn:aws:s3:::{NAMING.bucket(objects.bucket)}/{objects.prefix}*"
         expected |= {(action, arn) for action in objects.actions}
+    for listing in access.listings:
+        expected.add(("s3:ListBucket", f"arn:aws:s3:::{NAMING.bucket(listing.bucket)}"))
     deployed = {
         (action, resource)
         for action, resource in policies[function]
         if not action.startswith("logs:") and "/stream/" not in resource
     }
     assert deployed == expected
+
+
+def test_listing_the_photo_bucket_is_limited_to_the_originals(stack: Stack) -> None:
+    for function in FUNCTION_NAMES:
+        for statement in stack.policy_of(function)["Statement"]:
+            if "s3:ListBucket" in statement["Action"]:
+                assert function == "ingest"
+                assert statement["Action"] == ["s3:ListBucket"]
+                assert statement["Condition"] == {"StringLike": {"s3:prefix": ["originals/*"]}}
+            else:
+                assert "Condition" not in statement
 
 
 def test_pipeline_steps_send_only_to_the_next_pipe(policies: dict[str, set[Grant]]) -> None:
@@ -241,7 +254,7 @@ def test_pipeline_steps_send_only_to_the_next_pipe(policies: dict[str, set[Grant
         )
         for function, pairs in policies.items()
     }
-    assert sends["ingest"] == ["photos-validate"]
+    assert sends["ingest"] == ["commands-high", "photos-validate"]
     assert sends["validate"] == ["commands-high", "photos-extract"]
     assert sends["extract"] == ["photos-render"]
     assert sends["render"] == ["photos-attach"]
