@@ -65,18 +65,3 @@ def pixel_bomb() -> bytes:
     out = io.BytesIO()
     Image.new("1", (10_000, 10_000)).save(out, "PNG")
     return out.getvalue()
-
-
-def twelve_megapixel_jpeg() -> bytes:
-    """A 4000 x 3000 camera-sized JPEG with EXIF, for timings."""
-    import random
-
-    rng = random.Random(12)
-    image = Image.effect_noise((4000, 3000), 40).convert("RGB")
-    overlay = Image.new("RGB", (4000, 3000), (rng.randrange(256), 120, 60))
-    mixed = Image.blend(image, overlay, 0.5)
-    exif = Image.Exif()
-    exif[0x0112] = 1
-    out = io.BytesIO()
-    mixed.save(out, "JPEG", exif=exif, quality=90)
-    return out.getvalue()
