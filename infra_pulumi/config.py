@@ -73,6 +73,8 @@ class FunctionSettings:
 
 @dataclass(frozen=True)
 class StackConfig:
+    """One stack's settings, checked as it is built (a `ConfigError` says what to change)."""
+
     region: str = DEFAULT_REGION
     name_prefix: str = DEFAULT_PREFIX
     #: Physical names for buckets by logical name (bucket names are global across AWS).
