@@ -36,6 +36,12 @@ integration: $(STAMP)
 e2e: $(STAMP)
 	$(BIN)/python -m pytest tests/e2e
 
+browser: $(STAMP)
+	$(BIN)/python -m pytest tests/browser
+
+screenshots: $(STAMP)
+	$(BIN)/python -m tests.browser.screenshots
+
 bench: $(STAMP)
 	$(BIN)/python -m bench
 

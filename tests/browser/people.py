@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import io
+from pathlib import Path
 
-from PIL import Image
+from PIL import Image, ImageDraw
 from playwright.sync_api import Page, expect
 
 PASSWORD = "Retake-demo-1"
@@ -46,3 +47,36 @@ def open_album(page: Page, title: str) -> None:
 def settled(page: Page) -> None:
     """Wait until no change on the page is pending any more."""
     expect(page.locator('#changes-list [data-state="pending"]')).to_have_count(0)
+
+
+def landscape(
+    sky: tuple[int, int, int], ground: tuple[int, int, int], sun: tuple[int, int], size: int = 720
+) -> bytes:
+    """A small made-up landscape as a JPEG: a sky fading to the horizon, a sun, the ground."""
+    width, height = size, size * 3 // 4
+    image = Image.new("RGB", (width, height))
+    draw = ImageDraw.Draw(image)
+    horizon = height * 5 // 8
+    for y in range(horizon):
+        fade = y / horizon
+        draw.line(
+            [(0, y), (width, y)],
+            fill=tuple(int(c + (255 - c) * fade * 0.6) for c in sky),
+        )
+    x, y = sun
+    draw.ellipse([x - 40, y - 40, x + 40, y + 40], fill=(255, 236, 170))
+    for y in range(horizon, height):
+        shade = (y - horizon) / (height - horizon)
+        draw.line([(0, y), (width, y)], fill=tuple(int(c * (1 - 0.4 * shade)) for c in ground))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=88)
+    return out.getvalue()
+
+
+def upload(page: Page, files: list[Path], timeout_ms: float = 120_000) -> None:
+    """Upload files with the picker of the page's upload area; wait until each is Ready."""
+    page.locator(".upload-area input[type=file]").set_input_files(files)
+    rows = page.locator(".uploads .upload")
+    expect(rows).to_have_count(len(files))
+    for row in rows.all():
+        expect(row.locator(".upload-state")).to_have_text("Ready", timeout=timeout_ms)

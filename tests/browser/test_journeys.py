@@ -95,6 +95,20 @@ def test_the_auditor_finds_exports_and_sees_the_album_before_the_tag(
     rows = audrey.locator("#audit-results tbody tr")
     expect(rows.first).to_be_visible()
     found = {row.get_attribute("data-type") for row in rows.all()}
+    # then: she pages through it, ten at a time
+    audrey.get_by_label("Per page").select_option("10")
+    audrey.get_by_role("button", name="Search").click()
+    expect(rows).to_have_count(10)
+    expect(audrey.get_by_role("button", name="Next page")).to_be_enabled()
+    audrey.get_by_role("button", name="Next page").click()
+    expect(audrey.locator("#status")).to_contain_text("on page 2")
+    found |= {row.get_attribute("data-type") for row in rows.all()}
+    audrey.get_by_role("button", name="Previous page").click()
+    expect(audrey.locator("#status")).to_contain_text("on page 1")
+    audrey.get_by_label("Per page").select_option("100")
+    audrey.get_by_role("button", name="Search").click()
+    expect(audrey.locator("#status")).to_contain_text("on page 1")
+    found |= {row.get_attribute("data-type") for row in rows.all()}
     assert {"CreateAlbum", "RegisterUpload", "TagPhoto", "UndoCommand", "RedoCommand"} <= found
     assert {"RetitlePhoto", "CaptionPhoto", "ShareAlbum"} <= found
 

@@ -64,7 +64,8 @@ function verification(report) {
 
 export async function render(container) {
   const search = searchForm("audit");
-  const size = select("audit-limit", "Per page", [["25", "25"], ["50", "50"], ["100", "100"]]);
+  const size = select("audit-limit", "Per page", [["10", "10"], ["25", "25"], ["50", "50"], ["100", "100"]]);
+  size.control.value = "25";
   const form = el("form", { class: "filters", novalidate: true, "aria-label": "Search the trail" },
     search.fields, size.field,
     el("div", { class: "form-actions" }, el("button", { type: "submit", text: "Search" })));

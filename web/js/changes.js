@@ -7,6 +7,8 @@ import { commandName } from "./format.js";
 
 const KEEP = 8;
 const GIVE_UP_MS = 60 * 1000;
+/** A saved change leaves the list after this long; refusals stay until the list is full. */
+const SAVED_SHOWN_MS = 8 * 1000;
 const settledListeners = new Set();
 
 /** Called with every settled command record (to reload what it changed). */
@@ -27,6 +29,11 @@ function row(label) {
   while (changes.children.length > KEEP) changes.lastElementChild.remove();
   $("#changes").hidden = false;
   return { item, state };
+}
+
+function forget(item) {
+  item.remove();
+  if (!list().children.length) $("#changes").hidden = true;
 }
 
 /** Poll a command until it is projected (or refused, or failed); its final record. */
@@ -63,6 +70,7 @@ export async function track(accepted, label) {
     throw error;
   }
   describe(item, state, record);
+  if (item.dataset.state === "done") setTimeout(() => forget(item), SAVED_SHOWN_MS);
   settledListeners.forEach((listener) => listener(record));
   return record;
 }

@@ -40,11 +40,17 @@ function home() {
 
 let current = null;
 let generation = 0;
+let lastPath = null;
+/** Said once the first page after signing in is shown. */
+let greeting = null;
 
 async function route() {
   const path = decodeURIComponent(location.hash.replace(/^#/, "")) || "/";
   const match = ROUTES.map((r) => ({ r, m: r.pattern.exec(path) })).find((x) => x.m);
   clearAlert();
+  if (path !== lastPath || greeting) announce(greeting || "");
+  greeting = null;
+  lastPath = path;
   if (!match) {
     if (session()) location.replace(home());
     else showSignedOut();
@@ -115,7 +121,11 @@ function start() {
   installSignIn();
   installUndo(roles.mayWrite);
   installHistory();
-  $("#sign-out").addEventListener("click", () => signOut());
+  $("#sign-out").addEventListener("click", () => {
+    // The next person starts at their own front page, not at this one's last page.
+    history.replaceState(null, "", "#/");
+    signOut();
+  });
   // The fragment is the route: the skip link moves focus without changing it.
   $(".skip-link").addEventListener("click", (event) => {
     event.preventDefault();
@@ -128,7 +138,7 @@ function start() {
       return;
     }
     if (reason === "signed-in") {
-      announce(`Signed in as ${signedIn.username}.`);
+      greeting = `Signed in as ${signedIn.username}.`;
       const wanted = location.hash;
       if (!wanted || wanted === "#/" || wanted === "#") location.hash = home();
       else route();
