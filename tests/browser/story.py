@@ -130,6 +130,10 @@ def refused_undo_names_the_later_change(page: Page) -> None:
     page.get_by_role("button", name="History").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.locator("tbody tr").first).to_be_visible()
+    tagged = dialog.locator('tr[data-type="TagPhoto"]')
+    expect(tagged).to_contain_text("Undone, then redone")
+    expect(tagged).to_contain_text("beach")
+    expect(tagged.get_by_role("button", name=re.compile("^Undo Tag photo"))).to_be_visible()
     first_retitle = dialog.locator('tr[data-type="RetitlePhoto"]').last  # newest first
     first_retitle.get_by_role("button", name=re.compile("^Undo Retitle photo")).click()
     alert = dialog.get_by_role("alert")

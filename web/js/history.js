@@ -47,9 +47,9 @@ function reasonForm(entry, kind, done) {
   return { form, input };
 }
 
-function action(entry, cell) {
+function action(entry, cell, undoneNow) {
   if (!canRevert(entry)) return;
-  const undone = entry.undone_by.length > 0;
+  const undone = undoneNow.has(entry.command_id);
   const kind = undone ? "redo" : "undo";
   const button = el("button", { type: "button", class: "secondary",
     text: undone ? "Redo this" : "Undo this",
@@ -72,12 +72,13 @@ function action(entry, cell) {
   cell.append(button);
 }
 
-function row(entry) {
+function row(entry, undoneNow) {
   const actionCell = el("td", { class: "history-action" });
-  action(entry, actionCell);
+  action(entry, actionCell, undoneNow);
   const notes = [];
   if (entry.reason) notes.push(el("p", { class: "reason" }, "Reason: ", entry.reason));
-  if (entry.undone_by.length) notes.push(el("p", { class: "hint", text: "Undone" }));
+  if (undoneNow.has(entry.command_id)) notes.push(el("p", { class: "hint", text: "Undone" }));
+  else if (entry.undone_by.length) notes.push(el("p", { class: "hint", text: "Undone, then redone" }));
   if (entry.undoes) notes.push(el("p", { class: "hint", text: `Undoes ${shortId(entry.undoes)}` }));
   if (entry.redoes) notes.push(el("p", { class: "hint", text: `Redoes ${shortId(entry.redoes)}` }));
   return el("tr", { dataset: { commandId: entry.command_id, type: entry.type } },
@@ -86,6 +87,19 @@ function row(entry) {
     el("td", {}, el("span", { class: "command-type", text: commandName(entry.type) }), notes),
     el("td", {}, changes(entry)),
     actionCell);
+}
+
+/**
+ * The commands whose effect is reversed now. An entry lists its undos but not its redos, so
+ * a command undone at least once is looked up: undone means more undos than redos.
+ */
+async function undone(entries) {
+  const suspects = entries.filter((entry) => entry.command_id && entry.undone_by.length);
+  const records = await Promise.all(suspects.map((entry) =>
+    get(`/commands/${encodeURIComponent(entry.command_id)}`).catch(() => null)));
+  return new Set(records
+    .filter((record) => record && record.undone_by.length > record.redone_by.length)
+    .map((record) => record.command_id));
 }
 
 async function load({ kind, id }) {
@@ -97,12 +111,13 @@ async function load({ kind, id }) {
     entries.push(...page.entries);
     cursor = page.cursor;
   } while (cursor);
+  const undoneNow = await undone(entries);
   fill(body, entries.length
     ? el("div", { class: "table-scroll" }, el("table", { class: "history" },
       el("caption", { class: "visually-hidden", text: "Changes, newest first" }),
       el("thead", {}, el("tr", {}, ["When", "Who", "What", "Before → after", ""].map(
         (name) => el("th", { scope: "col", text: name })))),
-      el("tbody", {}, entries.slice().reverse().map(row))))
+      el("tbody", {}, entries.slice().reverse().map((entry) => row(entry, undoneNow)))))
     : el("p", { text: "No changes yet." }));
 }
 
