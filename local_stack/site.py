@@ -44,12 +44,13 @@ class SiteConfig:
     client_id: str
     #: Cognito's JSON API: moto's endpoint locally, on AWS https://cognito-idp.<region>.amazonaws.com/
     cognito_endpoint: str
-    #: Whether confirmation codes are not checked (moto accepts any code and sends none), so
-    #: the page says so at sign-up. None: true when Cognito is on loopback.
+    #: Whether Cognito is moto's: it accepts any confirmation code and sends none (the page
+    #: says so at sign-up), and has no RevokeToken (the page only forgets tokens at sign-out).
+    #: None: true when Cognito is on loopback.
     local_confirmation: bool | None = None
 
     @property
-    def confirms_any_code(self) -> bool:
+    def cognito_is_local(self) -> bool:
         if self.local_confirmation is not None:
             return self.local_confirmation
         return urlsplit(self.cognito_endpoint).hostname in LOOPBACK_HOSTS
@@ -62,7 +63,7 @@ class SiteConfig:
             "userPoolId": self.user_pool_id,
             "clientId": self.client_id,
             "cognitoEndpoint": self.cognito_endpoint,
-            "localConfirmation": self.confirms_any_code,
+            "localConfirmation": self.cognito_is_local,
         }
         return f"window.RETAKE_CONFIG = Object.freeze({json.dumps(page_config, indent=2)});\n"
 

@@ -206,11 +206,14 @@ export async function idToken() {
   return current.idToken;
 }
 
-/** Forget the tokens; ask Cognito to revoke them too (best effort). */
+/**
+ * Forget the tokens, and revoke this session's refresh token (best effort; other devices
+ * stay signed in). moto has no RevokeToken, so locally the tokens are only forgotten.
+ */
 export function signOut(message) {
   const ending = current;
-  if (ending && ending.accessToken) {
-    cognito("GlobalSignOut", { AccessToken: ending.accessToken }).catch(() => {});
+  if (ending && ending.refreshToken && !config.localConfirmation) {
+    cognito("RevokeToken", { ClientId: config.clientId, Token: ending.refreshToken }).catch(() => {});
   }
   setSession(null, message || "Signed out.");
 }
