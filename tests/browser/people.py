@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 
@@ -80,3 +81,25 @@ def upload(page: Page, files: list[Path], timeout_ms: float = 120_000) -> None:
     expect(rows).to_have_count(len(files))
     for row in rows.all():
         expect(row.locator(".upload-state")).to_have_text("Ready", timeout=timeout_ms)
+
+
+def drop_files(page: Page, selector: str, files: list[tuple[str, str, bytes]]) -> None:
+    """Drag files (name, type, bytes) from outside the browser and drop them on `selector`."""
+    payload = [
+        {"name": name, "type": kind, "data": base64.b64encode(data).decode()}
+        for name, kind, data in files
+    ]
+    page.locator(selector).evaluate(
+        """(zone, files) => {
+            const transfer = new DataTransfer();
+            for (const file of files) {
+                const bytes = Uint8Array.from(atob(file.data), (c) => c.charCodeAt(0));
+                transfer.items.add(new File([bytes], file.name, { type: file.type }));
+            }
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true,
+                    dataTransfer: transfer }));
+            }
+        }""",
+        payload,
+    )

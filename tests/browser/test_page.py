@@ -5,10 +5,11 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import PHONE, Pages
-from tests.browser.people import sign_in, sign_out
+from tests.browser.people import drop_files, jpeg, sign_in, sign_out
+from tests.browser.story import PROCESSING_MS
 
 
 def test_a_wrong_password_is_named_as_such_and_the_password_is_selected_again(
@@ -85,8 +86,33 @@ def test_on_a_phone_with_the_keyboard_alone_a_user_signs_in_creates_an_album_and
     card.focus()
     page.keyboard.press("Enter")
 
-    # then: the album opens, and nothing is wider than the phone's screen
+    # then: the album opens
     expect(page.get_by_role("heading", level=1, name="Pocket album")).to_be_focused()
+
+    # when: three files are dropped on it: a photo, a broken "photo" and a text file
+    drop_files(
+        page,
+        ".dropzone",
+        [
+            ("pocket.jpg", "image/jpeg", jpeg(320, 240)),
+            ("broken.jpg", "image/jpeg", b"these bytes are no JPEG"),
+            ("notes.txt", "text/plain", b"not a photo"),
+        ],
+    )
+
+    # then: each file has its own row: ready, failed with the pipeline's reason, refused
+    def state(name: str) -> Locator:
+        return page.locator(".upload", has_text=name).locator(".upload-state")
+
+    expect(state("notes.txt")).to_contain_text("Not uploaded: text/plain is not a photo type")
+    expect(state("pocket.jpg")).to_have_text("Ready", timeout=PROCESSING_MS)
+    expect(state("broken.jpg")).to_contain_text("Processing failed: ", timeout=PROCESSING_MS)
+    expect(page.locator(".grid.photos img.thumb")).to_have_count(1)
+    expect(page.locator(".grid.photos .badge-processing_failed")).to_contain_text(
+        "Processing failed"
+    )
+
+    # then: nothing is wider than the phone's screen
     for route in ("#/albums", page.url.split("/", 3)[-1]):
         page.goto(page.url.split("#")[0] + route.lstrip("/"))
         page.wait_for_load_state()
