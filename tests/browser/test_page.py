@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.conftest import PHONE, Pages
-from tests.browser.people import drop_files, jpeg, sign_in, sign_out
+from tests.browser.people import drop_files, jpeg, settled, sign_in, sign_out, upload
 from tests.browser.story import PROCESSING_MS
 
 
@@ -117,3 +118,61 @@ def test_on_a_phone_with_the_keyboard_alone_a_user_signs_in_creates_an_album_and
         page.goto(page.url.split("#")[0] + route.lstrip("/"))
         page.wait_for_load_state()
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_a_photo_is_untagged_moved_trashed_and_restored_and_an_album_unshared(
+    pages: Pages, open_page: Callable[..., Page], tmp_path: Path
+) -> None:
+    # given: alice's two albums, and a photo uploaded into the first
+    page = open_page("alice")
+    sign_in(page, "alice")
+    for title in ("Spring", "Autumn"):
+        page.get_by_label("New album title").fill(title)
+        page.get_by_label("New album title").press("Enter")
+        expect(page.locator(".card-link", has_text=title)).to_be_visible()
+    page.locator(".card-link", has_text="Spring").click()
+    photo = tmp_path / "blossom.jpg"
+    photo.write_bytes(jpeg(400, 300, (240, 180, 200)))
+    upload(page, [photo], PROCESSING_MS)
+    page.locator(".grid.photos .tile-link").first.click()
+    expect(page.locator(".photo-image img")).to_be_visible()
+
+    # when: she tags it, then removes the tag with its own button
+    page.get_by_label("Add a tag").fill("pink")
+    page.get_by_label("Add a tag").press("Enter")
+    expect(page.locator(".tags .tag", has_text="pink")).to_have_class("tag")
+    page.get_by_role("button", name="Remove tag pink").click()
+    expect(page.locator(".tags .tag", has_text="pink")).to_have_count(0)
+
+    # when: she moves it to the other album
+    page.get_by_label("Album", exact=True).select_option(label="Autumn")
+    page.get_by_role("button", name="Move", exact=True).click()
+    expect(page.locator(".breadcrumbs")).to_contain_text("Autumn")
+    settled(page)
+
+    # when: she puts it in the trash, finds it there, and restores it
+    page.get_by_role("button", name="Move to the trash").click()
+    expect(page.get_by_role("button", name="Restore from the trash")).to_be_visible()
+    settled(page)
+    page.get_by_role("link", name="Trash").click()
+    expect(page.locator(".grid.photos .tile")).to_have_count(1)
+    page.locator(".grid.photos .tile-link").click()
+    page.get_by_role("button", name="Restore from the trash").click()
+    expect(page.get_by_role("button", name="Move to the trash")).to_be_visible()
+    settled(page)
+    page.locator(".breadcrumbs a").last.click()
+    expect(page.get_by_role("heading", level=1, name="Autumn")).to_be_visible()
+    expect(page.locator(".grid.photos .tile")).to_have_count(1)
+
+    # when: she shares the album, then stops sharing it
+    page.get_by_role("button", name="Share by link").click()
+    link = page.get_by_label("Anyone with this link can see the album").input_value()
+    page.get_by_role("button", name="Stop sharing").click()
+    expect(page.get_by_role("button", name="Share by link")).to_be_visible()
+    settled(page)
+
+    # then: the old link opens nothing
+    pages.expect_console_error(r"status of 404")
+    visitor = open_page("visitor")
+    visitor.goto(link)
+    expect(visitor.get_by_role("alert")).to_contain_text("does not open any album")
