@@ -15,6 +15,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from adapters.bootstrap import in_lambda, write_side
+from adapters.faults import crash_if_marked
 from adapters.keep_warm import is_keep_warm
 from commands.consumer import REDRIVEN_ATTRIBUTE, CommandMessage, process_message
 
@@ -38,6 +39,7 @@ class _Telemetry:
 
 
 def record_handler(record: SQSRecord) -> None:
+    crash_if_marked(record.body)  # test-only fault injection (adapters/faults.py); off unless set
     attributes = record.attributes
     message = CommandMessage(
         message_id=record.message_id,

@@ -8,13 +8,20 @@ from typing import Any
 
 #: How soon `stop` takes effect.
 POLL_SECONDS = 0.05
+#: Connections waiting to be accepted. socketserver's default (5) resets a burst of
+#: clients (50 browsers at once), which API Gateway never does.
+LISTEN_BACKLOG = 128
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
 
 
 class BackgroundHttpServer:
     def __init__(
         self, handler: type[BaseHTTPRequestHandler] | Any, host: str, port: int, name: str
     ) -> None:
-        self._server = ThreadingHTTPServer((host, port), handler)
+        self._server = _Server((host, port), handler)
         self._server.daemon_threads = True
         self._name = name
         self._thread: threading.Thread | None = None

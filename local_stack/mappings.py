@@ -83,12 +83,15 @@ class EventSourceMappings:
         sqs_wait_seconds: int = 0,
         failed_visibility_seconds: int | None = None,
         stream_positions: Mapping[str, str] | None = None,
+        duplicate_deliveries: bool = False,
     ) -> None:
         """`concurrency` overrides pollers per queue (by the queue's logical name).
 
         With `sqs_wait_seconds` > 0 the SQS pollers long-poll (as Lambda's do) and
         need no sleep between empty polls; the stream poller sleeps
         `stream_idle_sleep` (default `idle_sleep`) when its shards had nothing.
+        `duplicate_deliveries` (test-only fault injection) hands every SQS batch to
+        its function twice (`SqsEventSource`).
         """
         sqs_idle = 0.0 if sqs_wait_seconds > 0 else idle_sleep
         self.pollers: list[Poller] = []
@@ -110,6 +113,7 @@ class EventSourceMappings:
                     batch_size=consumer.batch_size,
                     wait_seconds=sqs_wait_seconds,
                     failed_visibility_seconds=failed_visibility_seconds,
+                    duplicate_deliveries=duplicate_deliveries,
                 )
                 name = f"{label}-{slot + 1}"
                 self.pollers.append(Poller(name, source, sqs_idle))

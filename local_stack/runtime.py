@@ -29,6 +29,8 @@ import atexit
 import logging
 import math
 import os
+import random
+import signal
 import threading
 import time
 import uuid
@@ -279,6 +281,36 @@ class LambdaRuntime:
 
     def containers(self) -> dict[str, ContainerCount]:
         return {name: pool.count() for name, pool in self._pools.items()}
+
+    def kill_random_container(self, function_name: str) -> int | None:
+        """SIGKILL one of the function's running containers, busy or idle (fault injection).
+
+        Returns the killed process id, or None when no container was running. The
+        runtime finds out as it would after any crash: its invocation fails, or the
+        container is found dead when next acquired.
+        """
+        pool = self._pool(function_name)
+        with pool.condition:
+            running = [c.process for c in pool.live if c.process and c.process.poll() is None]
+        if not running:
+            return None
+        process = random.choice(running)
+        try:
+            os.kill(process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            return None
+        return process.pid
+
+    def update_env(self, changes: Mapping[str, str | None]) -> None:
+        """Set (or with None, remove) variables of containers started from now on.
+
+        Running containers keep their environment; `reap_idle(0)` retires the idle ones.
+        """
+        for name, value in changes.items():
+            if value is None:
+                self._env.pop(name, None)
+            else:
+                self._env[name] = value
 
     def reap_idle(self, idle_for: float | None = None) -> int:
         """Stop the containers idle longer than `idle_for` (default: the idle timeout).

@@ -6,6 +6,11 @@ batch); they return after the queue's visibility timeout, or sooner when
 `failed_visibility_seconds` is set (a local speed-up), and move to the DLQ
 once the queue's maxReceiveCount is reached.
 
+`duplicate_deliveries` (test-only fault injection, off by default) invokes the
+function a second time with every received batch, as SQS's at-least-once
+delivery may: the second copy shows a receive count one higher, as a second
+receive of the message would. Failures of either invocation keep the message.
+
 The pollers of one queue receive one at a time (the invocations still run in
 parallel). moto's ReceiveMessage is not atomic: it reads which FIFO groups are
 in flight when a call begins, so two overlapping calls (or a long poll that
@@ -91,8 +96,10 @@ class SqsEventSource:
         batch_size: int = 10,
         wait_seconds: int = 0,
         failed_visibility_seconds: int | None = None,
+        duplicate_deliveries: bool = False,
     ) -> None:
         self.sqs = sqs
+        self.duplicate_deliveries = duplicate_deliveries
         self.queue_url = queue_url
         self.invoke = invoke
         self.batch_size = batch_size
@@ -121,13 +128,9 @@ class SqsEventSource:
         messages = response.get("Messages", [])
         if not messages:
             return PollResult(0, 0, 0)
-        try:
-            result = self.invoke(sqs_event(messages, self.queue_arn, self.region))
-            failures = {
-                failure["itemIdentifier"] for failure in (result or {}).get("batchItemFailures", [])
-            }
-        except Exception:
-            failures = {message["MessageId"] for message in messages}
+        failures = self._deliver(messages)
+        if self.duplicate_deliveries:
+            failures |= self._deliver([_received_again(message) for message in messages])
         done = [message for message in messages if message["MessageId"] not in failures]
         for start in range(0, len(done), 10):
             self.sqs.delete_message_batch(
@@ -147,6 +150,15 @@ class SqsEventSource:
                     )
         return PollResult(len(messages), len(done), len(failures))
 
+    def _deliver(self, messages: list[MessageTypeDef]) -> set[str]:
+        """Invoke the function with the messages; the ids of those that failed."""
+        try:
+            result = self.invoke(sqs_event(messages, self.queue_arn, self.region))
+        except Exception:
+            return {message["MessageId"] for message in messages}
+        failures = (result or {}).get("batchItemFailures", [])
+        return {failure["itemIdentifier"] for failure in failures}
+
     def drain(self, max_polls: int = 1000) -> int:
         """Poll until the queue answers empty; return how many messages succeeded."""
         succeeded = 0
@@ -156,3 +168,12 @@ class SqsEventSource:
             if result.received == 0:
                 return succeeded
         return succeeded
+
+
+def _received_again(message: MessageTypeDef) -> MessageTypeDef:
+    """The message as a second receive would show it: its receive count one higher."""
+    attributes = dict(message.get("Attributes", {}))
+    count = int(attributes.get("ApproximateReceiveCount", "1"))
+    attributes["ApproximateReceiveCount"] = str(count + 1)
+    again: MessageTypeDef = {**message, "Attributes": attributes}
+    return again

@@ -97,6 +97,8 @@ class StackConfig:
     #: The upload size limit handed to the API and the pipeline (None: the default, 25 MB).
     max_upload_bytes: int | None = None
     demo_accounts: tuple[DemoAccount, ...] = DEMO_ACCOUNTS
+    #: Test-only fault injection: every SQS batch is handed to its function twice.
+    duplicate_deliveries: bool = False
 
 
 @dataclass(frozen=True)
@@ -186,6 +188,7 @@ class LocalStack:
             sqs_wait_seconds=1,
             stream_idle_sleep=0.1,
             stream_positions=(restored or {}).get("stream_positions"),
+            duplicate_deliveries=config.duplicate_deliveries,
         )
         self.mappings.start()
         if self.moto is not None:

@@ -1,0 +1,93 @@
+"""Chaos: many users' commands while worker and projector containers are SIGKILLed at random.
+
+Every 1-3 s a random running container of `worker` or `projector` is killed
+with SIGKILL (`LambdaRuntime.kill_random_container`), busy or idle. SQS gives
+the batch it held back after the retry delay; a new container starts cold.
+Afterwards: every acknowledged command is in the log with a final status, no
+command has two commits on a stream, commits match recorded outcomes, the read
+models equal a rebuild from the event store, and every hash chain verifies.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable
+
+from proof.checks import check_everything
+from proof.progress import Progress
+from proof.report import Outcome
+from proof.stack import gallery_users, running_stack
+from proof.workload import GalleryUser, Tally, run_users
+
+KILLED_FUNCTIONS = ("worker", "projector")
+
+
+class Killer:
+    """Kills a random worker or projector container every 1-3 s until stopped."""
+
+    def __init__(self, kill: Callable[[str], int | None], seed: int = 8) -> None:
+        self._kill = kill
+        self._rng = random.Random(seed)
+        self._stop = threading.Event()
+        self.kills: dict[str, int] = dict.fromkeys(KILLED_FUNCTIONS, 0)
+        self._thread = threading.Thread(target=self._run, name="chaos-killer", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def total(self) -> int:
+        return sum(self.kills.values())
+
+    def _run(self) -> None:
+        while not self._stop.wait(self._rng.uniform(1.0, 3.0)):
+            function = self._rng.choice(KILLED_FUNCTIONS)
+            if self._kill(function) is not None:
+                self.kills[function] += 1
+
+
+def run(short: bool) -> Outcome:
+    user_count, commands = (5, 200) if short else (20, 2000)
+    outcome = Outcome("chaos")
+    names = gallery_users(user_count)
+    with running_stack(names, prefix="chaos") as stack:
+        progress = Progress("chaos: commands accepted", commands)
+        tally = Tally(on_accepted=progress.advance)
+        users = [
+            GalleryUser(name, stack.api(name), random.Random(index), tally)
+            for index, name in enumerate(names)
+        ]
+        killer = Killer(stack.runtime.kill_random_container)
+        killer.start()
+        started = time.monotonic()
+        try:
+            errors = run_users(users, commands // user_count)
+        finally:
+            killer.stop()
+        load_seconds = time.monotonic() - started
+        findings = check_everything(stack, tally.accepted, drain_timeout=600.0)
+        dlq = sum(n for queue, n in stack.queue_depths().items() if "-dlq" in queue)
+    outcome.violated([f"a simulated user failed: {error!r}" for error in errors])
+    outcome.violated(findings.violations)
+    outcome.figure(f"{len(tally.accepted)} commands from {user_count} users")
+    outcome.figure(f"{findings.lost(tally.accepted)} lost")
+    outcome.figure(f"{findings.doubled} doubled")
+    outcome.figure(f"{killer.total} kills")
+    outcome.figure(findings.status_figure(tally.accepted))
+    outcome.figure(f"{findings.streams} streams verified")
+    outcome.notes += [
+        f"load: {load_seconds:.0f} s ({len(tally.accepted) / max(load_seconds, 1):.1f} "
+        f"commands/s accepted); all final {findings.drain_seconds:.0f} s after",
+        f"kills: {killer.kills['worker']} worker, {killer.kills['projector']} projector "
+        "containers (SIGKILL, every 1-3 s at random)",
+        "actions: " + ", ".join(f"{a} {n}" for a, n in sorted(tally.actions.items())),
+        "API answers: " + ", ".join(f"{s}: {n}" for s, n in sorted(tally.statuses.items())),
+        f"messages left in DLQs: {dlq}",
+    ]
+    return outcome
