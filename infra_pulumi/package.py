@@ -24,7 +24,7 @@ from pathlib import Path
 from infra_pulumi.config import FUNCTIONS_ARCHIVE, LAYER_ARCHIVE, REPO_ROOT
 
 #: Packages of the repository that never run in Lambda.
-NOT_DEPLOYED = frozenset({"tests", "bench", "local_stack", "infra_pulumi"})
+NOT_DEPLOYED = frozenset({"tests", "bench", "local_stack", "infra_pulumi", "proof"})
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
 #: Lambda's runtime and machine, which the layer's wheels are chosen for.
