@@ -79,7 +79,9 @@ async function route() {
   } finally {
     if (mine === generation) container.setAttribute("aria-busy", "false");
   }
-  if (mine === generation) {
+  // Focus the new page's heading, unless the person is already in it (a view shows its
+  // form before its data arrives, and typing must not be interrupted).
+  if (mine === generation && !container.contains(document.activeElement)) {
     const heading = container.querySelector("h1");
     if (heading) heading.focus();
   }
