@@ -3,7 +3,8 @@
 Each scenario runs in a fresh process (`python -m proof --one NAME`), so each
 gets its own moto and its own stack. Each prints `proof: <name> = PASS|FAIL
 (<figures>)`; the results go to RELIABILITY.md (scenarios not run this time
-keep their previous row). The exit status is 1 if any scenario failed.
+keep their previous row) after a full run, or a short one given `--write`. The
+exit status is 1 if any scenario failed.
 """
 
 from __future__ import annotations
@@ -75,6 +76,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--short", action="store_true", help="the small sizes CI runs")
     parser.add_argument("scenarios", nargs="*", choices=[[], *SCENARIOS], metavar="SCENARIO",
                         help=f"any of {', '.join(SCENARIOS)} (default: all)")  # fmt: skip
+    parser.add_argument("--write", action="store_true",
+                        help="rewrite RELIABILITY.md after a --short run too")  # fmt: skip
     parser.add_argument("--one", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -92,8 +95,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(outcome.line(), flush=True)
         for violation in outcome.violations:
             print(f"  violated: {violation}", flush=True)
-        merged = report.merge(report.load(RESULTS), outcomes, list(SCENARIOS))
-        report.write(REPORT, RESULTS, merged)
+        if args.write or not args.short:
+            merged = report.merge(report.load(RESULTS), outcomes, list(SCENARIOS))
+            report.write(REPORT, RESULTS, merged)
     failed = [o.scenario for o in outcomes if not o.passed]
     if failed:
         print(f"proof: FAILED {', '.join(failed)}", flush=True)
