@@ -173,4 +173,8 @@ def gallery_journey(page: Page, folder: Path) -> Story:
     page.locator(".breadcrumbs a").last.click()
     expect(page.get_by_role("heading", level=1, name=album_title)).to_be_visible()
     share_url = share(page)
+    page.get_by_role("link", name="Albums", exact=True).first.click()
+    cover = page.locator(".card", has_text=album_title).locator("img.cover")
+    expect(cover).to_have_js_property("complete", True)
+    assert cover.evaluate("image => image.naturalWidth") > 0
     return Story(username, user_id, album_title, album_id, photo_id, share_url)

@@ -112,6 +112,13 @@ def test_the_auditor_finds_exports_and_sees_the_album_before_the_tag(
     assert {"CreateAlbum", "RegisterUpload", "TagPhoto", "UndoCommand", "RedoCommand"} <= found
     assert {"RetitlePhoto", "CaptionPhoto", "ShareAlbum"} <= found
 
+    # when: she narrows it to a time range that ends before any of it, nothing matches
+    audrey.get_by_label("Until").fill("2000-01-01T00:00:00")
+    audrey.get_by_role("button", name="Search").click()
+    expect(audrey.locator("#audit-results")).to_have_text("No command matches.")
+    audrey.get_by_label("Until").fill("")
+    audrey.get_by_label("From").fill("2000-01-01T00:00:00")
+
     # when: she narrows it to tagging, then exports it both ways
     audrey.get_by_label("Command type").fill("TagPhoto")
     audrey.get_by_role("button", name="Search").click()

@@ -109,6 +109,7 @@ function showSession(signedIn) {
   if (!signedIn) return;
   const me = session();
   fill($("#who"), me.username, me.groups.length ? ` (${me.groups.join(", ")})` : "");
+  $("#nav-albums").hidden = roles.isAuditor();  // auditors never own anything
   $("#nav-audit").hidden = !roles.readsEverything();
   $("#nav-support").hidden = !roles.isSupport();
 }

@@ -96,6 +96,7 @@ export function timeTravel(albumId) {
     moment.textContent = describe(index);
     slider.setAttribute("aria-valuetext", moment.textContent);
     if (!picker.value) picker.value = isoToLocal(moments[index].time);
+    if (!result.childElementCount) await show(moments[index].time, moment.textContent);
   }
 
   return { element, load };
