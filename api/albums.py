@@ -93,7 +93,7 @@ def _album_command(album_id: UUID, command_type: str) -> Response[Accepted]:
     tags=TAGS,
     security=SIGNED_IN,
     status_code=202,
-    responses=documented(202, 401, 403, 404),
+    responses=documented(202, 400, 401, 403, 404),
 )
 def delete_album(album_id: UUID) -> Response[Accepted]:
     return _album_command(album_id, "DeleteAlbum")
@@ -105,7 +105,7 @@ def delete_album(album_id: UUID) -> Response[Accepted]:
     tags=TAGS,
     security=SIGNED_IN,
     status_code=202,
-    responses=documented(202, 401, 403, 404),
+    responses=documented(202, 400, 401, 403, 404),
 )
 def share_album(album_id: UUID) -> Response[Accepted]:
     return _album_command(album_id, "ShareAlbum")
@@ -117,7 +117,7 @@ def share_album(album_id: UUID) -> Response[Accepted]:
     tags=TAGS,
     security=SIGNED_IN,
     status_code=202,
-    responses=documented(202, 401, 403, 404),
+    responses=documented(202, 400, 401, 403, 404),
 )
 def unshare_album(album_id: UUID) -> Response[Accepted]:
     return _album_command(album_id, "UnshareAlbum")
@@ -176,7 +176,7 @@ def get_album(
     summary="Every change to an album: who, what, when, before and after",
     tags=TAGS,
     security=SIGNED_IN,
-    responses=documented(200, 401, 404),
+    responses=documented(200, 400, 401, 404),
 )
 def album_history(album_id: UUID, limit: HistoryLimit = 100, cursor: Cursor = None) -> History:
     identity = caller(router.current_event)

@@ -2,13 +2,17 @@
 
 `handle` is what the Lambda entry calls. Before routing it refuses, cheaply,
 what no route should see: an anonymous caller on a private path (401; the
-request validation would otherwise answer first) and a body over 64 KiB (413,
-before anything parses it). Everything else goes through the resolver, whose
-validation turns bad input into 400 before a handler (or a queue) sees it.
+request validation would otherwise answer first), a body over 64 KiB (413,
+before anything parses it) and a body that is not UTF-8 text (400: every body
+is JSON, and Powertools would fail decoding it). Everything else goes through
+the resolver, whose validation turns bad input into 400 before a handler (or a
+queue) sees it.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 from collections.abc import Mapping
@@ -187,6 +191,17 @@ def body_size(event: Mapping[str, Any]) -> int:
     return len(body.encode())
 
 
+def body_is_text(event: Mapping[str, Any]) -> bool:
+    """Whether the body is UTF-8 text (API Gateway base64-encodes any other body)."""
+    if not event.get("isBase64Encoded"):
+        return True
+    try:
+        base64.b64decode(event.get("body") or "", validate=True).decode("utf-8")
+    except (binascii.Error, UnicodeDecodeError):
+        return False
+    return True
+
+
 def refusal(event: Mapping[str, Any]) -> ApiError | None:
     """Why the request is refused before routing, if it is."""
     if event.get("httpMethod") == "OPTIONS":
@@ -197,6 +212,8 @@ def refusal(event: Mapping[str, Any]) -> ApiError | None:
         return PayloadTooLarge(
             f"The body is over {MAX_BODY_BYTES // 1024} KiB.", limit_bytes=MAX_BODY_BYTES
         )
+    if not body_is_text(event):
+        return BadRequest("The body is not UTF-8 text; send JSON.", code="invalid_json")
     return None
 
 

@@ -126,7 +126,7 @@ def untag_photo(photo_id: UUID, tag: str) -> Response[Accepted]:
     tags=TAGS,
     security=SIGNED_IN,
     status_code=202,
-    responses=documented(202, 401, 403, 404),
+    responses=documented(202, 400, 401, 403, 404),
 )
 def trash_photo(photo_id: UUID) -> Response[Accepted]:
     return _photo_commands(photo_id, {"type": "TrashPhoto"})
@@ -138,7 +138,7 @@ def trash_photo(photo_id: UUID) -> Response[Accepted]:
     tags=TAGS,
     security=SIGNED_IN,
     status_code=202,
-    responses=documented(202, 401, 403, 404),
+    responses=documented(202, 400, 401, 403, 404),
 )
 def restore_photo(photo_id: UUID) -> Response[Accepted]:
     return _photo_commands(photo_id, {"type": "RestorePhoto"})
@@ -170,7 +170,7 @@ def batch_tag(batch: Annotated[BatchTags, Body()]) -> Response[Accepted]:
     tags=TAGS,
     security=SIGNED_IN,
     status_code=202,
-    responses=documented(202, 401, 403, 404),
+    responses=documented(202, 400, 401, 403, 404),
 )
 def reprocess_photo(photo_id: UUID) -> Response[Accepted]:
     return _photo_commands(photo_id, {"type": "ReprocessPhoto"})
@@ -248,7 +248,7 @@ def get_photo(photo_id: UUID, as_of: AsOf = None) -> PhotoOut:
     summary="Every change to a photo: who, what, when, before and after",
     tags=TAGS,
     security=SIGNED_IN,
-    responses=documented(200, 401, 404),
+    responses=documented(200, 400, 401, 404),
 )
 def photo_history(photo_id: UUID, limit: HistoryLimit = 100, cursor: Cursor = None) -> History:
     identity = caller(router.current_event)
