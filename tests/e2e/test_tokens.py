@@ -1,7 +1,23 @@
 """The gateway's Cognito check over HTTP: every token API Gateway would refuse gets 401.
 
-A refused request never reaches the API function, so its invocation count
-stays put. moto signs every user pool's tokens with one key of its own; the
+Every refusal answers 401 with the JSON error body (`unauthorized`), and a
+refused request never reaches the API function, so its invocation count stays
+put. This file is the one place for the token checks of the security suite
+(`tests/security` holds the rest):
+
+| token                                    | test                                          |
+|------------------------------------------|-----------------------------------------------|
+| none, or garbage                         | `test_no_token_…`, `test_garbage_…`           |
+| tampered signature                       | `test_a_token_with_a_tampered_signature_…`    |
+| claims changed, signature kept           | `…_expiry_was_moved_…`, `…_another_subject_…` |
+| expired (signed by the pool)             | `…_signed_by_the_pool_that_has_expired_…`     |
+| wrong issuer (another pool)              | `test_an_id_token_of_another_user_pool_…`     |
+| wrong client id (another app client)     | `…_of_another_app_client_of_the_same_pool_…`  |
+| `alg: none`                              | `test_an_unsigned_alg_none_token_…`           |
+| HS256 with a guessed secret              | `…_signed_hs256_with_a_shared_secret_…`       |
+| an attacker's RSA key, named or embedded | `…_signed_by_a_key_outside_the_pool_…`        |
+| an access token (the API takes ID tokens)| `test_an_access_token_where_an_id_token_…`    |
+ moto signs every user pool's tokens with one key of its own; the
 stack's moto runs in this process, so a truly expired token is minted by the
 pool itself (`create_jwt` with a negative lifetime), correctly signed.
 """
@@ -16,6 +32,7 @@ from typing import Any
 
 import jwt
 import pytest
+from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.backends import get_backend
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
@@ -170,6 +187,24 @@ def test_an_access_token_where_an_id_token_is_expected_is_refused(
     access = sign_in(stack.cognito, stack.info.client_id, "alice")["AccessToken"]
     assert _claims(access)["token_use"] == "access"
     _assert_unauthorized(refused(access))
+
+
+def test_a_token_signed_by_a_key_outside_the_pool_is_refused_whatever_its_header_says(
+    alice: str, refused: Callable[[str | None], Reply]
+) -> None:
+    # given: an attacker's own RSA key, and the kid of the pool's real key
+    attacker = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pool_kid = jwt.get_unverified_header(alice)["kid"]
+    public_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(attacker.public_key()))
+    for headers in (
+        {"kid": pool_kid},  # names the pool's key
+        {"kid": pool_kid, "jwk": public_jwk},  # and embeds the attacker's
+        {"kid": "attacker", "jwk": public_jwk},  # a key the pool never had
+    ):
+        # when: alice's claims are signed RS256 with it
+        forged = jwt.encode(_claims(alice), attacker, algorithm="RS256", headers=headers)
+        # then
+        _assert_unauthorized(refused(forged))
 
 
 def test_garbage_is_refused(refused: Callable[[str | None], Reply]) -> None:
