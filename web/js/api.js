@@ -25,14 +25,22 @@ async function send(method, path, { body, query, anonymous = false } = {}) {
   if (!anonymous) headers.Authorization = await idToken();
   if (body !== undefined) headers["Content-Type"] = "application/json";
   let response;
-  try {
-    response = await fetch(url(path, query), {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch {
-    throw new UserFacingError("The API cannot be reached. Check your connection and try again.");
+  // A read is safe to repeat, so a dropped connection is tried again twice; a write is not
+  // (it would be a second command), so its failure is reported at once.
+  const attempts = method === "GET" ? 3 : 1;
+  for (let attempt = 1; !response; attempt += 1) {
+    try {
+      response = await fetch(url(path, query), {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
+    } catch {
+      if (attempt >= attempts) {
+        throw new UserFacingError("The API cannot be reached. Check your connection and try again.");
+      }
+      await new Promise((resolve) => setTimeout(resolve, 400 * attempt));
+    }
   }
   if (response.status === 401 && !anonymous) {
     signOut("Your session has ended. Sign in again.");
