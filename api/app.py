@@ -3,8 +3,9 @@
 `handle` is what the Lambda entry calls. Before routing it refuses, cheaply,
 what no route should see: an anonymous caller on a private path (401; the
 request validation would otherwise answer first), a body over 64 KiB (413,
-before anything parses it) and a body that is not UTF-8 text (400: every body
-is JSON, and Powertools would fail decoding it). Everything else goes through
+before anything parses it), a body that is not UTF-8 text and JSON nested
+deeper than 32 levels (400: every body is JSON, and Powertools would fail
+decoding the one or parsing the other). Everything else goes through
 the resolver, whose validation turns bad input into 400 before a handler (or a
 queue) sees it.
 """
@@ -47,6 +48,10 @@ from commands.models import InvalidCommand
 from projections.read_models import InvalidCursor
 
 MAX_BODY_BYTES = 64 * 1024
+#: No body of ours nests deeper than 3; Python's parser fails past about 1,000.
+MAX_JSON_DEPTH = 32
+_JSON_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
 #: Paths anyone may call without signing in.
 PUBLIC_PATHS = re.compile(r"^/(health|openapi\.json|docs|shared/[^/]+)/?$")
 DESCRIPTION = (
@@ -191,15 +196,24 @@ def body_size(event: Mapping[str, Any]) -> int:
     return len(body.encode())
 
 
-def body_is_text(event: Mapping[str, Any]) -> bool:
-    """Whether the body is UTF-8 text (API Gateway base64-encodes any other body)."""
+def body_text(event: Mapping[str, Any]) -> str | None:
+    """The body as text; None if it is not UTF-8 (API Gateway base64-encodes such a body)."""
+    body = event.get("body") or ""
     if not event.get("isBase64Encoded"):
-        return True
+        return str(body)
     try:
-        base64.b64decode(event.get("body") or "", validate=True).decode("utf-8")
+        return base64.b64decode(body, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError):
-        return False
-    return True
+        return None
+
+
+def json_depth(text: str) -> int:
+    """How deep the JSON text nests arrays and objects, counted without parsing it."""
+    depth = deepest = 0
+    for bracket in _NOT_BRACKETS.sub("", _JSON_STRINGS.sub("", text)):
+        depth += 1 if bracket in "[{" else -1
+        deepest = max(deepest, depth)
+    return deepest
 
 
 def refusal(event: Mapping[str, Any]) -> ApiError | None:
@@ -212,8 +226,15 @@ def refusal(event: Mapping[str, Any]) -> ApiError | None:
         return PayloadTooLarge(
             f"The body is over {MAX_BODY_BYTES // 1024} KiB.", limit_bytes=MAX_BODY_BYTES
         )
-    if not body_is_text(event):
+    text = body_text(event)
+    if text is None:
         return BadRequest("The body is not UTF-8 text; send JSON.", code="invalid_json")
+    if json_depth(text) > MAX_JSON_DEPTH:
+        return BadRequest(
+            f"The body nests deeper than {MAX_JSON_DEPTH} levels.",
+            code="invalid_json",
+            max_depth=MAX_JSON_DEPTH,
+        )
     return None
 
 

@@ -4,6 +4,9 @@
    Powertools fail decoding it: 500. Now 400 `invalid_json`, before routing.
 2. A path id that is not a UUID answers 400 `invalid_request` (the request
    validation), but eight operations did not document 400. Now they do.
+3. JSON nested about 1,000 deep (4 KB of brackets) made Python's parser hit its
+   recursion limit: 500. Now anything deeper than 32 levels is 400
+   `invalid_json`, counted before parsing.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from api.app import app, handle
+from api.app import MAX_JSON_DEPTH, app, handle, json_depth
 from tests.functional.api_helpers import ALICE, ApiResponse, _response, api_event, install_api
 from tests.functional.conftest import FakeLambdaContext
 
@@ -86,3 +89,40 @@ def test_an_id_that_is_not_a_uuid_answers_a_documented_400(
     # then
     assert (response.status, response.json["error"]["code"]) == (400, "invalid_request")
     assert "400" in _documented(method, path)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 2000 + "]" * 2000,
+        '{"title": ' + "[" * 2000 + "]" * 2000 + "}",
+        '{"a":' * 2000 + "1" + "}" * 2000,
+    ],
+    ids=["arrays", "arrays in a field", "objects"],
+)
+def test_json_nested_deeper_than_the_parser_goes_is_refused_as_invalid_json(
+    monkeypatch: pytest.MonkeyPatch, body: str
+) -> None:
+    api = install_api(monkeypatch)
+    response = api.call(
+        "POST", "/albums", raw_body=body, headers={"Content-Type": "application/json"}
+    )
+    assert (response.status, response.json["error"]["code"]) == (400, "invalid_json")
+    assert response.json["error"]["details"]["max_depth"] == MAX_JSON_DEPTH
+    assert api.queue.sent == []
+
+
+@pytest.mark.parametrize(
+    ("text", "depth"),
+    [
+        ("", 0),
+        ('{"title": "x"}', 1),
+        ('{"photo_ids": ["a"], "tags": ["b"]}', 2),
+        ('{"title": "[[[{{{"}', 1),
+        ('{"title": "a \\" [[[ \\"", "t": [[]]}', 3),
+        ('["a\\\\", ["]"]]', 2),
+        ("[" * 33 + "]" * 33, 33),
+    ],
+)
+def test_json_depth_counts_brackets_outside_strings(text: str, depth: int) -> None:
+    assert json_depth(text) == depth
