@@ -60,8 +60,20 @@ class Api:
 
     base_url: str
     token: str
+    #: Times to repeat a request that got no answer or a 502 (the API function did not
+    #: start in time); for workloads that must stay deterministic on a busy machine.
+    retries: int = 0
 
     def call(self, method: str, path: str, body: Any = None) -> Reply:
+        reply = self._call_once(method, path, body)
+        for _ in range(self.retries):
+            if reply.status not in (NO_ANSWER, 502):
+                break
+            time.sleep(1.0)
+            reply = self._call_once(method, path, body)
+        return reply
+
+    def _call_once(self, method: str, path: str, body: Any) -> Reply:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method)
         request.add_header("Authorization", self.token)

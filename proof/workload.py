@@ -101,7 +101,8 @@ class GalleryUser:
         reply = act()
         latency = None
         if reply.command_ids and self.wait:
-            self.api.wait_projected(reply.command_ids[-1])
+            if self.api.wait_projected(reply.command_ids[-1]) is None:
+                raise RuntimeError(f"{self.name}: {action} was not final and projected in time")
             latency = (time.monotonic() - started) * 1000
         self.tally.record(action, reply, latency)
         self.history += reply.command_ids

@@ -13,11 +13,13 @@ are replaced by stable names.
 
 from __future__ import annotations
 
+import dataclasses
 import random
 from typing import Any
 
 from proof import invariants
 from proof.checks import check_everything
+from proof.client import Api
 from proof.report import Outcome
 from proof.stack import ProofStack, gallery_users, running_stack
 from proof.workload import GalleryUser, Tally, run_users
@@ -46,6 +48,11 @@ def _state(stack: ProofStack, users: list[GalleryUser]) -> dict[str, Any]:
     return dict(invariants.normalised(state, names, RUN_SPECIFIC))
 
 
+def retrying(api: Api) -> Api:
+    """The API, repeating a request the busy machine left unanswered, so runs stay alike."""
+    return dataclasses.replace(api, retries=5)
+
+
 def _one_run(
     prefix: str, user_count: int, commands_each: int, doubled: bool
 ) -> tuple[dict[str, Any], list[str], int, int]:
@@ -54,7 +61,7 @@ def _one_run(
     with running_stack(names, prefix=prefix, duplicate_deliveries=doubled) as stack:
         tally = Tally()
         users = [
-            GalleryUser(name, stack.api(name), random.Random(index), tally, wait=True)
+            GalleryUser(name, retrying(stack.api(name)), random.Random(index), tally, wait=True)
             for index, name in enumerate(names)
         ]
         errors = run_users(users, commands_each)
@@ -62,6 +69,9 @@ def _one_run(
         state = _state(stack, users)
         invocations = stack.runtime.stats()["worker"].invocations
     violations = [f"a simulated user failed: {error!r}" for error in errors]
+    unanswered = sum(n for status, n in tally.statuses.items() if status in (0, 502))
+    if unanswered:
+        violations.append(f"{unanswered} request(s) got no answer: the two runs are not comparable")
     label = "double" if doubled else "single"
     violations += [f"{label} delivery: {v}" for v in findings.violations]
     return state, violations, len(tally.accepted), invocations
