@@ -20,7 +20,7 @@ import sys
 import time
 
 from adapters.faults import FAULT_CRASH_ON
-from proof.latency import timed_renames
+from proof.latency import Latencies, timed_renames
 from proof.progress import percentile
 from proof.report import Outcome
 from proof.stack import ProofStack, running_stack
@@ -63,12 +63,13 @@ def run(short: bool) -> Outcome:
         poison = api.call("PATCH", f"/albums/{poisoned_album}", {"title": f"Crash {MARKER}"})
         poison_id = poison.command_ids[-1]
         sent = time.monotonic()
-        during: list[float] = []
+        during = Latencies()
         while _dlq_depth(stack) == 0 and time.monotonic() - sent < 300:
             during += timed_renames(api, albums, 3, "poison: beside it")
         to_dlq = time.monotonic() - sent
-        more = max(0, samples - len(during))
-        during += timed_renames(api, albums, more, "poison: beside it") if more else []
+        more = max(0, samples - len(during.projected))
+        if more:
+            during += timed_renames(api, albums, more, "poison: beside it")
         crashes = runtime.stats()["worker"].errors - crashes_before
         listed = _cli(stack, "dlq", "list", COMMANDS_HIGH.name)
         in_dlq = poison_id in listed
@@ -80,7 +81,7 @@ def run(short: bool) -> Outcome:
         final = api.wait_projected(poison_id, timeout=120) or {}
         title = (api.call("GET", f"/albums/{poisoned_album}").body or {}).get("title", "")
         other_dlqs = {q: n for q, n in stack.queue_depths().items() if "-dlq" in q and n}
-    p95_before, p95_during = percentile(before, 0.95), percentile(during, 0.95)
+    p95_before, p95_during = percentile(before.projected, 0.95), percentile(during.projected, 0.95)
     ratio = p95_during / p95_before if p95_before else float("inf")
     limit = COMMANDS_HIGH.max_receive_count
     if not in_dlq:
@@ -101,8 +102,11 @@ def run(short: bool) -> Outcome:
     outcome.figure(f"others p95 {p95_during:.0f} ms vs {p95_before:.0f} ms before ({ratio:.2f}x)")
     outcome.figure(f"redriven: {final.get('status', 'no answer')}")
     outcome.notes += [
-        f"{len(before)} renames before the poison, {len(during)} beside it (one at a time, "
+        f"{len(before.projected)} renames before the poison, {len(during.projected)} beside it "
+        "(one at a time, "
         "each timed from the PATCH to `projected: true`); all succeeded",
+        f"to a final status (the worker's part): p95 {percentile(during.executed, 0.95):.0f} ms "
+        f"beside the poison vs {percentile(before.executed, 0.95):.0f} ms before",
         f"the poison's status while in the DLQ: {status_in_dlq}",
         "redrive: " + " / ".join(redriven.strip().splitlines()),
     ]

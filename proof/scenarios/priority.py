@@ -3,9 +3,11 @@
 Interactive commands (album renames, on `commands-high`) are timed one after
 another from submit to `projected: true`, first on an idle stack, then while
 bulk low-priority commands (`POST /batch/tags`, one `BatchTagPhotos` each, on
-`commands-low`) fill the low queue. The check: the p95 with bulk load is at
-most 2 x the p95 without. Both p95s, the ratio and the low queue's depth while
-measuring are reported; a miss is reported as it is.
+`commands-low`) fill the low queue. Each is timed twice: to a final status
+(the worker's part) and to `projected: true` (what a person sees). The check:
+the p95 to projected with bulk load is at most 2 x the p95 without. Both
+p95s, the ratio and the low queue's depth while measuring are reported; a
+miss is reported as it is.
 """
 
 from __future__ import annotations
@@ -73,24 +75,31 @@ def run(short: bool) -> Outcome:
         depth_before = _low_depth(stack)
         loaded = timed_renames(api, albums, samples, "priority: with bulk queued")
         depth_after = _low_depth(stack)
-    p95_idle, p95_loaded = percentile(idle, 0.95), percentile(loaded, 0.95)
+    p95_idle, p95_loaded = percentile(idle.projected, 0.95), percentile(loaded.projected, 0.95)
+    executed_idle = percentile(idle.executed, 0.95)
+    executed_loaded = percentile(loaded.executed, 0.95)
     ratio = p95_loaded / p95_idle if p95_idle else float("inf")
     if ratio > RATIO_LIMIT:
         outcome.violated(
             [f"interactive p95 {p95_loaded:.0f} ms with bulk queued is {ratio:.2f}x its "
              f"{p95_idle:.0f} ms without (limit {RATIO_LIMIT:g}x)"]
         )  # fmt: skip
-    if depth_after == 0:
-        outcome.violated(["the bulk queue ran empty while measuring: the load was not there"])
+    if depth_before == 0:
+        outcome.violated(["the bulk queue was empty when measuring began: the load was not there"])
     outcome.figure(f"p95 {p95_loaded:.0f} ms with bulk vs {p95_idle:.0f} ms without")
     outcome.figure(f"{ratio:.2f}x (limit {RATIO_LIMIT:g}x)")
+    outcome.figure(f"to final status only: p95 {executed_loaded:.0f} vs {executed_idle:.0f} ms")
     outcome.figure(f"{queued} bulk commands queued")
     outcome.figure(f"{depth_before}..{depth_after} waiting while measured")
     outcome.notes += [
         f"{samples} interactive renames per phase, one at a time, each from the PATCH to "
         "`projected: true` (polled every 50 ms)",
-        f"medians: {percentile(loaded, 0.5):.0f} ms with bulk, {percentile(idle, 0.5):.0f} ms "
-        "without",
+        f"medians: {percentile(loaded.projected, 0.5):.0f} ms with bulk, "
+        f"{percentile(idle.projected, 0.5):.0f} ms without",
+        f"to a final status only (the worker's part, before projection): p95 "
+        f"{executed_loaded:.0f} ms with bulk vs {executed_idle:.0f} ms without "
+        f"({executed_loaded / executed_idle if executed_idle else 0:.2f}x); projection shares "
+        "one queue (`projections`) between bulk and interactive commits",
         f"bulk: {queued} `POST /batch/tags` (one photo each) from {SUBMITTERS} threads in "
         f"{submit_seconds:.0f} s; the low queue held {depth_before} when measuring began and "
         f"{depth_after} when it ended",
