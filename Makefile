@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit functional integration e2e bench up package clean
+.PHONY: install test lint typecheck unit functional integration e2e bench proof up package clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -21,8 +21,10 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
+# The short reliability proof runs last (a few minutes); `make proof` runs the full one.
 test: lint typecheck
 	$(BIN)/python -m pytest
+	$(BIN)/python -m proof --short
 
 unit: $(STAMP)
 	$(BIN)/python -m pytest tests/unit
@@ -44,6 +46,10 @@ screenshots: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
+
+# Every scenario at full size; rewrites RELIABILITY.md.
+proof: $(STAMP)
+	$(BIN)/python -m proof
 
 up: $(STAMP)
 	$(BIN)/retake up
