@@ -72,7 +72,7 @@ def run(short: bool) -> Outcome:
             killer.stop()
         load_seconds = time.monotonic() - started
         findings = check_everything(stack, tally.accepted, drain_timeout=600.0)
-        dlq = sum(n for queue, n in stack.queue_depths().items() if "-dlq" in queue)
+        dlq = {queue: n for queue, n in stack.queue_depths().items() if "-dlq" in queue and n}
     outcome.violated([f"a simulated user failed: {error!r}" for error in errors])
     outcome.violated(findings.violations)
     outcome.figure(f"{len(tally.accepted)} commands from {user_count} users")
@@ -88,6 +88,7 @@ def run(short: bool) -> Outcome:
         "containers (SIGKILL, every 1-3 s at random)",
         "actions: " + ", ".join(f"{a} {n}" for a, n in sorted(tally.actions.items())),
         "API answers: " + ", ".join(f"{s}: {n}" for s, n in sorted(tally.statuses.items())),
-        f"messages left in DLQs: {dlq}",
+        "messages left in DLQs: "
+        + (", ".join(f"{queue} {n}" for queue, n in sorted(dlq.items())) or "none"),
     ]
     return outcome
