@@ -7,7 +7,7 @@ of the contract (clients branch on them); messages are for people and may change
 | code | status | when |
 |---|---|---|
 | invalid_request | 400 | a parameter or body does not match its schema |
-| invalid_json | 400 | the body is not JSON |
+| invalid_json | 400 | the body is not JSON, not UTF-8, or nested deeper than 32 levels |
 | invalid_cursor | 400 | a cursor this listing did not hand out |
 | unsupported_type | 400 | an upload of a type the image pipeline does not read |
 | reason_required | 400 | support reverts someone's command without a reason |
