@@ -2,19 +2,23 @@
 
 Each benchmark prints one line `bench: <id> = <value> <unit> (target <op> <value>)`
 followed by its notes; the table of the latest figures goes to BENCHMARKS.md
-(figures of benchmarks not run this time are kept from the previous run).
+(figures of benchmarks not run this time are kept from the previous run), with
+the charts `bench.charts` draws from the raw samples under docs/bench/. The
+table is printed at the end.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from bench.common import Result, figure
 from bench.event_store import append_scaling, load_long_stream
@@ -71,6 +75,10 @@ RESULTS = ROOT / "bench" / "results.json"
 REPORT = ROOT / "BENCHMARKS.md"
 
 
+#: Set for the process that runs one benchmark of many: the parent prints the table.
+CHILD_VARIABLE = "RETAKE_BENCH_CHILD"
+
+
 def _record(result: Result, seconds: float) -> dict[str, object]:
     return {
         "id": result.id,
@@ -83,16 +91,26 @@ def _record(result: Result, seconds: float) -> dict[str, object]:
         "date": datetime.now(UTC).strftime("%Y-%m-%d"),
         "cores": os.cpu_count(),
         "command": f"python -m bench {result.id}",
+        **({"samples": _rounded(result.samples)} if result.samples else {}),
     }
 
 
-def _write_report(records: dict[str, dict[str, object]]) -> None:
+def _rounded(samples: dict[str, list[float]]) -> dict[str, list[float]]:
+    return {name: [round(value, 3) for value in values] for name, values in samples.items()}
+
+
+_NUMBER_LIST = re.compile(r"\[\s+([-+.\deE,\s]+?)\s+\]")
+
+
+def dump(records: dict[str, dict[str, Any]]) -> str:
+    """results.json's text: indented, but each list of samples on one line."""
+    text = json.dumps(records, indent=2)
+    return _NUMBER_LIST.sub(lambda match: f"[{' '.join(match.group(1).split())}]", text) + "\n"
+
+
+def table(records: dict[str, dict[str, Any]]) -> list[str]:
+    """The figures as a Markdown table, in the order of BENCHMARKS."""
     lines = [
-        "# Benchmarks",
-        "",
-        "Latest figures, produced by `make bench` (all) or `python -m bench ID` (one).",
-        "Each ratio is measured side by side in one run; absolute times on this machine drift.",
-        "",
         "| figure | value | target | met | date | cores | command |",
         "|---|---|---|---|---|---|---|",
     ]
@@ -106,7 +124,23 @@ def _write_report(records: dict[str, dict[str, object]]) -> None:
             f"{record['target']} | {met} | {record['date']} | {record['cores']} | "
             f"`{record['command']}` |"
         )
-    lines += ["", *READING, "", "## Notes", ""]
+    return lines
+
+
+def write_report(records: dict[str, dict[str, Any]]) -> None:
+    """BENCHMARKS.md from the records, with the charts drawn afresh from their samples."""
+    from bench import charts
+
+    charts.draw(records)
+    lines = [
+        "# Benchmarks",
+        "",
+        "Latest figures, produced by `make bench` (all) or `python -m bench ID` (one).",
+        "Each ratio is measured side by side in one run; absolute times on this machine drift.",
+        "",
+        *table(records),
+    ]
+    lines += ["", *READING, "", *charts.markdown(records, REPORT), "## Notes", ""]
     for bench_id in BENCHMARKS:
         record = records.get(bench_id)
         if record is None:
@@ -129,9 +163,12 @@ def main(argv: list[str]) -> int:
         # Each benchmark in a fresh process: servers, threads and caches one leaves
         # behind must not slow the next one down.
         failed = 0
+        child = {**os.environ, CHILD_VARIABLE: "1"}
         for number, bench_id in enumerate(chosen, start=1):
             print(f"[{number}/{len(chosen)}] {bench_id}", file=sys.stderr, flush=True)
-            failed += subprocess.run([sys.executable, "-m", "bench", bench_id]).returncode != 0
+            run = subprocess.run([sys.executable, "-m", "bench", bench_id], env=child)
+            failed += run.returncode != 0
+        _print_table()
         return 1 if failed else 0
     records = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     for bench_id in chosen:
@@ -141,9 +178,16 @@ def main(argv: list[str]) -> int:
         for note in result.notes:
             print(f"    {note}", flush=True)
         records[bench_id] = _record(result, time.perf_counter() - started)
-        RESULTS.write_text(json.dumps(records, indent=2) + "\n")
-        _write_report(records)
+        RESULTS.write_text(dump(records))
+        write_report(records)
+    if not os.environ.get(CHILD_VARIABLE):
+        _print_table()
     return 0
+
+
+def _print_table() -> None:
+    records = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    print(f"\n{REPORT.name}:\n" + "\n".join(table(records)), flush=True)
 
 
 if __name__ == "__main__":

@@ -28,12 +28,20 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
 
 @dataclass
 class Result:
+    """A benchmark's figure, its target, notes for people and, optionally, the raw samples.
+
+    `samples` maps a series name to its values (say `latency_ms` to one value
+    per command); `bench.charts` draws from them, and results.json keeps them so
+    the charts can be redrawn without running the benchmark again.
+    """
+
     id: str
     value: float
     unit: str
     target_op: str | None = None
     target: float | None = None
     notes: list[str] = field(default_factory=list)
+    samples: dict[str, list[float]] = field(default_factory=dict)
 
     @property
     def met(self) -> bool | None:

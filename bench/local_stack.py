@@ -67,10 +67,19 @@ def cold_vs_warm(colds: int = 5, warms: int = 50) -> Result:
         notes=[
             f"worker cold init {worker_init:.0f} ms vs {bare_init:.0f} ms for a bare handler "
             "that only imports boto3 and creates the same DynamoDB client, medians of "
-            f"{colds} cold starts each, measured in alternating rounds",
+            f"{len(stats[WORKER.name].init_durations_ms)} cold starts each (the first warm "
+            "call after the last round starts one more), measured in alternating rounds",
             *rows,
             "warm = a keep-warm ping served by a warm container (the handler's own time)",
         ],
+        samples={
+            f"{spec.name}.{kind}_ms": list(durations)
+            for spec in functions
+            for kind, durations in (
+                ("init", stats[spec.name].init_durations_ms),
+                ("warm", stats[spec.name].warm_durations_ms),
+            )
+        },
     )
 
 
@@ -169,6 +178,7 @@ def e2e_latency(seconds: float = 30.0, rate: float = 10.0, poll_every: float = 0
             "function in its own warm container",
             f"p50_ms={p50:.1f}",
         ],
+        samples={"latency_ms": latencies},
     )
 
 
@@ -263,6 +273,10 @@ def consumer_scaling(commands: int = 240, latency_ms: int = 50) -> Result:
             f"call delayed {latency_ms} ms (the network to AWS); batches of up to "
             f"{consumer.batch_size} messages per invocation, as the worker's mapping is defined",
         ],
+        samples={
+            "containers": [float(n) for n in rates],
+            "commands_per_second": list(rates.values()),
+        },
     )
 
 

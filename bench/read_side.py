@@ -186,6 +186,7 @@ def projection_lag(seconds: float = 30.0, rate: float = 10.0) -> Result:
             "moto's server (pollers sleep 20 ms when idle)",
             f"p50_ms={p50:.1f}",
         ],
+        samples={"lag_ms": lags},
     )
 
 

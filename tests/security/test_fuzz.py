@@ -84,7 +84,8 @@ def schema(stack: RunningStack) -> Any:
         {
             "base-url": stack.api_url,
             "request-timeout": 30,
-            # NUL bytes in a header or URL never reach the API: the HTTP layer refuses them.
+            # No NUL bytes: a URL or header cannot carry them; `test_input.py` sends them
+            # inside JSON strings.
             "generation": {"allow-x00": False},
         }
     )
