@@ -183,7 +183,8 @@ class GalleryUser:
         return reply
 
     def _untag(self) -> Reply:
-        photo = self.rng.choice(sorted(p for p, tags in self.tagged.items() if tags))
+        # Chosen in the order photos were made (never by id): the same seed, the same choice.
+        photo = self.rng.choice([p for p in self.photos if self.tagged.get(p)])
         tag = self.tagged[photo].pop(self.rng.randrange(len(self.tagged[photo])))
         return self.api.call("DELETE", f"/photos/{photo}/tags/{tag}")
 
@@ -195,7 +196,7 @@ class GalleryUser:
         return reply
 
     def _restore(self) -> Reply:
-        photo = self.rng.choice(sorted(self.trashed))
+        photo = self.rng.choice([p for p in self.photos if p in self.trashed])
         reply = self.api.call("POST", f"/photos/{photo}/restore")
         if reply.command_ids:
             self.trashed.discard(photo)
