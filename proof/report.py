@@ -55,7 +55,8 @@ Figures from `make proof` (the full sizes) or `python -m proof --short` (the siz
 runs), written by `proof/__main__.py`: never edited by hand. Each scenario runs in a
 fresh process against its own local stack, over HTTP, signed in through Cognito as the
 stack's demo accounts; what each one checks is in [proof/scenarios/](proof/scenarios/)
-and in the README's "Reliability" section. A failed check is reported as it is.
+and in the README's "Reliability" section. The command column says which sizes made
+each row (`--short`: the CI sizes). A failed check is reported as it is.
 
 | scenario | result | figures | date | cores | command |
 |---|---|---|---|---|---|
