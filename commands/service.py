@@ -84,6 +84,10 @@ class CommandService:
                 self.sleep(0.01 * (2**attempt) * (0.5 + self.jitter()))
                 continue
             except DomainError as rejection:
+                if not uow.verify and attempt + 1 < self.max_attempts:
+                    # The warm cache may be behind another container's writes, and only an
+                    # append notices that: decide a refusal again on freshly loaded state.
+                    continue
                 record = self.log.finish(
                     base.rejected(rejection.code, rejection.message, _jsonable(rejection.details))
                 )

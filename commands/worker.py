@@ -51,6 +51,27 @@ def record_handler(record: SQSRecord) -> None:
     process_message(write_side().service, message, _Telemetry())
 
 
+def suspects_last(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The batch with every group that failed before moved behind the fresh ones.
+
+    A message that crashes its worker fails the whole batch it came in, so the
+    messages batched with it would come back, again and again, until it reaches
+    the DLQ. Working fresh groups first lets them finish before a suspect runs;
+    among suspects, the one received most often goes last. Order within a group
+    (one aggregate) is kept, and so FIFO's promise.
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        group = str(record.get("attributes", {}).get("MessageGroupId", record.get("messageId")))
+        groups.setdefault(group, []).append(record)
+
+    def tries(group: list[dict[str, Any]]) -> int:
+        return max(int(r.get("attributes", {}).get("ApproximateReceiveCount", 1)) for r in group)
+
+    ordered = sorted(groups.values(), key=tries)  # stable: equal counts keep their order
+    return [record for group in ordered for record in group]
+
+
 @metrics.log_metrics
 @logger.inject_lambda_context
 def handler(
@@ -58,6 +79,10 @@ def handler(
 ) -> PartialItemFailureResponse | dict[str, bool]:
     if is_keep_warm(event):
         return {"warm": True}
+    records = event.get("Records", [])
     return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
+        event={**event, "Records": suspects_last(records)},
+        record_handler=record_handler,
+        processor=processor,
+        context=context,
     )

@@ -134,3 +134,21 @@ def test_a_redelivered_command_has_its_effect_once_and_reports_the_first_outcome
 def test_the_keep_warm_ping_does_no_work(write_side: WriteSide, context: FakeLambdaContext) -> None:
     assert worker.handler(load_event("keep_warm.json"), context) == {"warm": True}
     assert list(write_side.store.all_commits()) == []
+
+
+def test_groups_that_failed_before_are_worked_after_the_fresh_ones() -> None:
+    def record(message_id: str, group: str, receives: int) -> dict[str, Any]:
+        attributes = {"MessageGroupId": group, "ApproximateReceiveCount": str(receives)}
+        return {"messageId": message_id, "attributes": attributes}
+
+    batch = [
+        record("poison", "photo-1", 4),
+        record("after-poison", "photo-1", 4),
+        record("batched-with-it", "album-2", 2),
+        record("fresh", "album-3", 1),
+        record("fresh-too", "album-3", 1),
+    ]
+
+    ordered = [r["messageId"] for r in worker.suspects_last(batch)]
+
+    assert ordered == ["fresh", "fresh-too", "batched-with-it", "poison", "after-poison"]

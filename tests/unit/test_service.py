@@ -452,6 +452,22 @@ def test_a_stale_decision_is_remade_on_fresh_state() -> None:
     assert first.load(photo_id).title == "beach"
 
 
+def test_a_refusal_decided_on_a_stale_cache_is_decided_again_on_fresh_state() -> None:
+    # given: worker 0 has the photo cached trashed; worker 1 restores it
+    store, log = InMemoryEventStore(), InMemoryCommandLog()
+    first, second = Gallery(store, log), Gallery(store, log)
+    photo_id = first.photo()
+    first.ok(ALICE, TrashPhoto(photo_id=photo_id))
+    second.ok(ALICE, RestorePhoto(photo_id=photo_id))
+
+    # when: worker 0 retitles; its cached copy says the photo is in the trash
+    outcome = first.run(ALICE, RetitlePhoto(photo_id=photo_id, title="Sunset"))
+
+    # then: the refusal was not recorded; the fresh state let the retitle through
+    assert outcome.record.status == "succeeded"
+    assert first.load(photo_id).title == "Sunset"
+
+
 class AlwaysConflictingStore(InMemoryEventStore):
     """Every append loses the race."""
 
