@@ -144,6 +144,10 @@ class LocalStack:
         if config.endpoint is None:
             self.moto = start_moto(config.moto_port)
             endpoint = self.moto.endpoint
+            if restored is None:
+                # moto's backends live in this process: a new stack must not inherit
+                # whatever an earlier one (in the same process) left in them.
+                self.moto.reset()
         else:
             endpoint = config.endpoint
         env = point_boto3_at(endpoint, REGION)
