@@ -68,13 +68,18 @@ class Projector:
             if have + 1 < commit.first_version:
                 commits = self._catch_up(commit, have)
             events = [self.mapper.to_domain_event(c.stored) for c in _events(commits)]
-            after = fold(before, events)
+            states: list[AnyView] = []
+            after = before
+            for event in events:
+                after = fold(after, [event])
+                if after is not None and (not states or states[-1] is not after):
+                    states.append(after)
             if after is None:
                 raise ProjectionGap(f"stream {commit.stream_id} has no creation event yet")
             # Derived rows first, the view last: the view's conditional write is the
             # commit point. A crash before it leaves the view behind, so the retry
             # recomputes the same derived rows (newer-wins writes, harmless twice).
-            changes = derived_changes(before, after)
+            changes = derived_changes(before, after, states[:-1])
             if changes.tags or changes.removed_tags:
                 self.read_models.put_tags(changes.tags, changes.removed_tags)
             if changes.shares or changes.removed_shares:

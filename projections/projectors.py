@@ -8,7 +8,7 @@ after, so they too depend on one aggregate only.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -167,14 +167,26 @@ class DerivedChanges:
     removed_shares: list[ShareRow]
 
 
-def derived_changes(before: AnyView | None, after: AnyView) -> DerivedChanges:
+def derived_changes(
+    before: AnyView | None, after: AnyView, between: Sequence[AnyView] = ()
+) -> DerivedChanges:
+    """The derived rows `after` needs, and those of `before` (or of any state `between`
+    them) it no longer has.
+
+    The states between matter when several events are applied at once: an
+    earlier attempt may have written the rows of one of them and crashed before
+    its view was written, and nothing else would ever remove those rows.
+    """
     if isinstance(after, PhotoView):
-        old = tag_rows(before if isinstance(before, PhotoView) else None)
+        old = [row for view in (before, *between) if isinstance(view, PhotoView)
+               for row in tag_rows(view)]  # fmt: skip
         new = tag_rows(after)
         kept = {row.tag for row in new}
-        gone = [row for row in old if row.tag not in kept]
+        gone = list({row.tag: row for row in old if row.tag not in kept}.values())
         return DerivedChanges(new, gone, [], [])
-    old_shares = share_rows(before if isinstance(before, AlbumView) else None)
+    old_shares = [row for view in (before, *between) if isinstance(view, AlbumView)
+                  for row in share_rows(view)]  # fmt: skip
     new_shares = share_rows(after)
     live = {row.token for row in new_shares}
-    return DerivedChanges([], [], new_shares, [r for r in old_shares if r.token not in live])
+    gone_shares = list({r.token: r for r in old_shares if r.token not in live}.values())
+    return DerivedChanges([], [], new_shares, gone_shares)
