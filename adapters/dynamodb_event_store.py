@@ -5,6 +5,7 @@ commit's first version, so two writers from the same head race for one key:
 
     stream_id S (hash), version N (range: first event's version), last_version N,
     command_id S, committed_at S, aggregate_type S, owner S, actor_id S,
+    [priority S: "low" only; absent means "high"],
     events L of M {v N, topic S, state B, prev S, hash S}
 
 A commit must fit in one item (400 KB on DynamoDB). Snapshots table (`SNAPSHOTS`):
@@ -287,7 +288,7 @@ class DynamoDBEventStore(EventStore):
 
 def commit_item(commit: Commit) -> dict[str, AttributeValueTypeDef]:
     """A commit as one events-table item."""
-    return {
+    item: dict[str, AttributeValueTypeDef] = {
         "stream_id": {"S": commit.stream_id},
         "version": {"N": str(commit.first_version)},
         "last_version": {"N": str(commit.last_version)},
@@ -311,6 +312,10 @@ def commit_item(commit: Commit) -> dict[str, AttributeValueTypeDef]:
             ]
         },
     }
+    # Only bulk commits carry it, so items written before priorities read back "high".
+    if commit.priority != "high":
+        item["priority"] = {"S": commit.priority}
+    return item
 
 
 def commit_from_item(item: Item) -> Commit:
@@ -324,6 +329,7 @@ def commit_from_item(item: Item) -> Commit:
         aggregate_type=item.get("aggregate_type", {}).get("S", ""),
         owner=item.get("owner", {}).get("S", ""),
         actor_id=item.get("actor_id", {}).get("S", ""),
+        priority="low" if item.get("priority", {}).get("S") == "low" else "high",
     )
 
 

@@ -21,12 +21,15 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing.persistence import AggregateRecorder, IntegrityError, StoredEvent
 
 GENESIS_HASH = "0" * 64
+
+#: The priority of the command that wrote a commit: which read-side queue carries it.
+CommitPriority = Literal["high", "low"]
 
 
 class ConcurrencyConflict(IntegrityError):
@@ -73,6 +76,8 @@ class Commit:
     aggregate_type: str = ""
     owner: str = ""
     actor_id: str = ""
+    #: Routing metadata (bulk commits are projected from their own queue); not hashed.
+    priority: CommitPriority = "high"
 
     @property
     def first_version(self) -> int:
@@ -98,6 +103,7 @@ class PendingCommit:
     aggregate_type: str = ""
     owner: str = ""
     actor_id: str = ""
+    priority: CommitPriority = "high"
 
 
 @dataclass(frozen=True)
@@ -246,6 +252,7 @@ class EventStore(AggregateRecorder):
                     aggregate_type=item.aggregate_type,
                     owner=item.owner,
                     actor_id=item.actor_id,
+                    priority=item.priority,
                 )
             )
         if commits:

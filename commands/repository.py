@@ -27,7 +27,14 @@ from eventsourcing.persistence import (
     UUIDAsHex,
 )
 
-from commands.event_store import Commit, EventStore, PendingCommit, SnapshotRecord, StreamHead
+from commands.event_store import (
+    Commit,
+    CommitPriority,
+    EventStore,
+    PendingCommit,
+    SnapshotRecord,
+    StreamHead,
+)
 
 RECENT_COMMANDS = 20
 
@@ -146,6 +153,7 @@ class Repository:
         changes: Sequence[tuple[Loaded | None, Aggregate]],
         command_id: str,
         actor_id: str = "",
+        priority: CommitPriority = "high",
     ) -> list[Commit]:
         """Append each changed aggregate's pending events as one commit per stream."""
         pending = []
@@ -162,6 +170,7 @@ class Repository:
                     aggregate_type=type(aggregate).__name__,
                     owner=str(getattr(aggregate, "owner", "")),
                     actor_id=actor_id,
+                    priority=priority,
                 )
             )
         try:

@@ -72,6 +72,7 @@ class CommandService:
                 base.command_id,
                 verify=verify or attempt > 0,
                 actor_id=base.actor_id,
+                priority=envelope.effective_priority,
             )
             ctx = HandlerContext(envelope, uow, self.log, self.repository, self.new_token)
             try:

@@ -7,7 +7,7 @@ from uuid import UUID
 
 from eventsourcing.domain import Aggregate
 
-from commands.event_store import Commit
+from commands.event_store import Commit, CommitPriority
 from commands.repository import Loaded, Repository
 from domain.album import Album
 from domain.errors import AlbumNotFound, AlreadyExists, DomainError, PhotoNotFound
@@ -37,11 +37,17 @@ class UnitOfWork:
     """
 
     def __init__(
-        self, repository: Repository, command_id: str, verify: bool = False, actor_id: str = ""
+        self,
+        repository: Repository,
+        command_id: str,
+        verify: bool = False,
+        actor_id: str = "",
+        priority: CommitPriority = "high",
     ) -> None:
         self.repository = repository
         self.command_id = command_id
         self.actor_id = actor_id
+        self.priority = priority
         self.verify = verify
         self._touched: dict[str, tuple[Loaded | None, Aggregate]] = {}
 
@@ -78,4 +84,6 @@ class UnitOfWork:
         self._touched[stream_id] = (None, aggregate)
 
     def commit(self) -> list[Commit]:
-        return self.repository.save(list(self._touched.values()), self.command_id, self.actor_id)
+        return self.repository.save(
+            list(self._touched.values()), self.command_id, self.actor_id, self.priority
+        )

@@ -3,8 +3,9 @@
 A commit (everything one command wrote to one stream) travels whole, so a
 subscriber applies it atomically and knows which command it completes. SNS
 message attributes let each subscription filter without reading the body:
-`aggregate_type` (Album, Photo), `owner`, and `event_types` (a String.Array of
-event class names such as `Photo.Tagged`).
+`aggregate_type` (Album, Photo), `owner`, `event_types` (a String.Array of
+event class names such as `Photo.Tagged`) and `priority` (`high` or `low`, the
+command's), which sends bulk commits to their own projection queue.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from eventsourcing.persistence import StoredEvent
 from pydantic import BaseModel, ConfigDict
 
-from commands.event_store import ChainedEvent, Commit
+from commands.event_store import ChainedEvent, Commit, CommitPriority
 
 
 class EventMessage(BaseModel):
@@ -43,6 +44,8 @@ class CommitMessage(BaseModel):
     command_id: str
     committed_at: str
     events: list[EventMessage]
+    #: Absent from messages published before priorities: those were all interactive.
+    priority: CommitPriority = "high"
 
     @property
     def first_version(self) -> int:
@@ -66,6 +69,7 @@ class CommitMessage(BaseModel):
             actor_id=commit.actor_id,
             command_id=commit.command_id,
             committed_at=commit.committed_at,
+            priority=commit.priority,
             events=[
                 EventMessage(
                     version=chained.version,
@@ -99,6 +103,7 @@ class CommitMessage(BaseModel):
             aggregate_type=self.aggregate_type,
             owner=self.owner,
             actor_id=self.actor_id,
+            priority=self.priority,
         )
 
     def attributes(self) -> dict[str, Any]:
@@ -110,4 +115,5 @@ class CommitMessage(BaseModel):
                 "DataType": "String.Array",
                 "StringValue": json.dumps(sorted({event.type for event in self.events})),
             },
+            "priority": {"DataType": "String", "StringValue": self.priority},
         }

@@ -1,8 +1,10 @@
-"""Lambda entry: the projector, fed by the projections queue (SQS FIFO) in batches.
+"""Lambda entry: the projector, fed in batches by the projection queues (SQS FIFO).
 
-Each body is one CommitMessage, delivered raw from the events topic; its group
-is the aggregate, so one aggregate's commits arrive in order. A body that is
-not a commit fails its record (and, after the retries, rests in the DLQ).
+`projections` carries interactive commits and `projections-bulk` low-priority
+ones. Each body is one CommitMessage, delivered raw from the events topic; its
+group is the aggregate, so one aggregate's commits arrive in order within a
+queue (across the two the projector skips and catches up). A body that is not a
+commit fails its record (and, after the retries, rests in the DLQ).
 """
 
 from __future__ import annotations

@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from local_stack.stack import LocalStack, StackInfo
 
 #: The queues whose messages must all be worked before the stack is settled.
-SETTLING_QUEUES = ("commands-high", "commands-low", "projections")
+SETTLING_QUEUES = ("commands-high", "commands-low", "projections", "projections-bulk")
 
 
 def gallery_users(count: int) -> list[str]:

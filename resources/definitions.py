@@ -196,7 +196,11 @@ COMMANDS_LOW = QueueSpec(
 
 PROJECTIONS = QueueSpec(
     name="projections",
-    purpose="committed events for the read models (subscribed to the events topic)",
+    purpose="interactive commits for the read models (subscribed to the events topic)",
+)
+PROJECTIONS_BULK = QueueSpec(
+    name="projections-bulk",
+    purpose="bulk (low-priority) commits for the read models, so they never delay interactive ones",
 )
 PUBLISHER_FAILURES = QueueSpec(
     name="publisher-failures",
@@ -252,6 +256,7 @@ QUEUES: tuple[QueueSpec, ...] = (
     COMMANDS_HIGH,
     COMMANDS_LOW,
     PROJECTIONS,
+    PROJECTIONS_BULK,
     PUBLISHER_FAILURES,
     PHOTO_REQUESTS,
     *PIPELINE_QUEUES,
@@ -261,8 +266,19 @@ EVENTS_TOPIC = TopicSpec(name="events")
 TOPICS: tuple[TopicSpec, ...] = (EVENTS_TOPIC,)
 
 SUBSCRIPTIONS: tuple[SubscriptionSpec, ...] = (
+    # A commit carries its command's priority, so bulk work is projected from its own
+    # queue, as it is executed from its own. The projector tolerates the two queues
+    # reordering one aggregate's commits: it skips what a view already holds and
+    # catches up from the event store when a commit arrives ahead of its view.
     SubscriptionSpec(
-        EVENTS_TOPIC, PROJECTIONS, filter_policy={"aggregate_type": ["Album", "Photo"]}
+        EVENTS_TOPIC,
+        PROJECTIONS,
+        filter_policy={"aggregate_type": ["Album", "Photo"], "priority": ["high"]},
+    ),
+    SubscriptionSpec(
+        EVENTS_TOPIC,
+        PROJECTIONS_BULK,
+        filter_policy={"aggregate_type": ["Album", "Photo"], "priority": ["low"]},
     ),
     SubscriptionSpec(
         EVENTS_TOPIC,
@@ -279,6 +295,7 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec(COMMANDS_HIGH, function="worker", batch_size=10, max_concurrency=4),
     ConsumerSpec(COMMANDS_LOW, function="worker", batch_size=10, max_concurrency=1),
     ConsumerSpec(PROJECTIONS, function="projector", batch_size=10, max_concurrency=2),
+    ConsumerSpec(PROJECTIONS_BULK, function="projector", batch_size=10, max_concurrency=1),
     ConsumerSpec(PHOTO_REQUESTS, function="ingest", batch_size=10, max_concurrency=1),
     ConsumerSpec(PHOTOS_VALIDATE, function="validate", batch_size=1, max_concurrency=2),
     ConsumerSpec(PHOTOS_EXTRACT, function="extract", batch_size=1, max_concurrency=2),
@@ -350,7 +367,8 @@ PUBLISHER = FunctionSpec(
 PROJECTOR = FunctionSpec(
     "projector",
     "projections.lambda_projector.handler",
-    reserved_concurrency=2,
+    # One container per poller: two for interactive commits, one for bulk ones.
+    reserved_concurrency=3,
     purpose="applies published commits to the read models",
 )
 API = FunctionSpec(

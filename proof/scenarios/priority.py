@@ -98,8 +98,8 @@ def run(short: bool) -> Outcome:
         f"{percentile(idle.projected, 0.5):.0f} ms without",
         f"to a final status only (the worker's part, before projection): p95 "
         f"{executed_loaded:.0f} ms with bulk vs {executed_idle:.0f} ms without "
-        f"({executed_loaded / executed_idle if executed_idle else 0:.2f}x); projection shares "
-        "one queue (`projections`) between bulk and interactive commits",
+        f"({executed_loaded / executed_idle if executed_idle else 0:.2f}x); bulk commits are "
+        "projected from their own queue (`projections-bulk`), interactive ones from `projections`",
         f"bulk: {queued} `POST /batch/tags` (one photo each) from {SUBMITTERS} threads in "
         f"{submit_seconds:.0f} s; the low queue held {depth_before} when measuring began and "
         f"{depth_after} when it ended",

@@ -18,6 +18,7 @@ from commands.event_store import (
     PendingCommit,
     SnapshotRecord,
     StreamHead,
+    chain,
 )
 
 
@@ -97,6 +98,27 @@ class EventStoreContract(ABC):
             (e.originator_version, e.topic, e.state) for e in written
         ]
         assert stored.committed_at
+
+    def test_a_commit_keeps_its_priority_and_its_hashes_do_not_depend_on_it(self) -> None:
+        store = self.create_store()
+        bulk, interactive = new_stream(), new_stream()
+
+        # when: a bulk command and an interactive one each write a commit
+        store.append(
+            [
+                PendingCommit(bulk, events(bulk, 1, 2), None, "cmd-bulk", priority="low"),
+                PendingCommit(interactive, events(interactive, 1, 2), None, "cmd-now"),
+            ]
+        )
+
+        # then: each reads back with its priority, and priority is no part of the chain
+        [low] = store.read_commits(bulk)
+        [high] = store.read_commits(interactive)
+        assert (low.priority, high.priority) == ("low", "high")
+        assert store.last_commit(bulk) == low
+        assert low.events == chain(events(bulk, 1, 2), None)
+        assert high.events == chain(events(interactive, 1, 2), None)
+        assert store.verify().intact
 
     def test_two_writers_from_the_same_head_one_wins_and_the_other_gets_a_conflict(
         self,

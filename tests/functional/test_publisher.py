@@ -119,10 +119,29 @@ def test_an_inserted_commit_is_published_as_one_message(
         "aggregate_type": {"DataType": "String", "StringValue": "Album"},
         "owner": {"DataType": "String", "StringValue": "alice"},
         "event_types": {"DataType": "String.Array", "StringValue": '["Album.Created"]'},
+        "priority": {"DataType": "String", "StringValue": "high"},
     }
     message = CommitMessage.model_validate_json(entry["Message"])
     assert message.to_commit() == commit
     assert message.command_id == "0b9e6a52-7c1d-4f3e-8a2b-5d4c3b2a1f00"
+
+
+def test_a_bulk_commit_is_published_with_priority_low(
+    sns: FakeSns, context: FakeLambdaContext
+) -> None:
+    # given: the commit of a low-priority command (the item carries `priority`)
+    event = insert_event()
+    event["Records"][0]["dynamodb"]["NewImage"]["priority"] = {"S": "low"}
+
+    # when
+    lambda_publisher.handler(event, context)
+
+    # then: the attribute the bulk projection queue's subscription filters on
+    [entry] = sns.published
+    assert entry["MessageAttributes"]["priority"] == {"DataType": "String", "StringValue": "low"}
+    message = CommitMessage.model_validate_json(entry["Message"])
+    assert message.priority == "low"
+    assert message.to_commit() == commit_in(event["Records"][0])
 
 
 def test_republishing_a_commit_carries_the_same_deduplication_id(

@@ -123,6 +123,24 @@ def test_a_commit_is_stored_as_one_item_holding_its_events(aws: AwsContext) -> N
     assert item["events"]["L"][1]["M"]["prev"] == first["hash"]
 
 
+def test_only_a_bulk_commit_stores_a_priority_and_older_items_read_back_as_high(
+    aws: AwsContext,
+) -> None:
+    store = dynamodb_store(aws)
+    bulk, interactive = new_stream(), new_stream()
+    store.append([PendingCommit(bulk, events(bulk, 1, 1), None, "cmd-bulk", priority="low")])
+    store.append([PendingCommit(interactive, events(interactive, 1, 1), None, "cmd-now")])
+
+    items = {
+        item["stream_id"]["S"]: item
+        for item in aws.dynamodb.scan(TableName=aws.table(EVENTS))["Items"]
+    }
+
+    assert items[bulk]["priority"] == {"S": "low"}
+    assert "priority" not in items[interactive]
+    assert [commit.priority for commit in store.read_commits(interactive)] == ["high"]
+
+
 def test_reading_after_a_commit_boundary_skips_the_look_back_query(aws: AwsContext) -> None:
     store = dynamodb_store(aws)
     stream_id = new_stream()

@@ -20,13 +20,17 @@ from eventsourcing.persistence import StoredEvent
 
 from adapters import bootstrap
 from adapters.dynamodb_event_store import DynamoDBEventStore
+from adapters.memory import InMemoryCommandLog
 from adapters.settings import EVENTS_TOPIC_ARN, NAME_PREFIX
 from commands.event_store import Commit, PendingCommit
+from commands.models import Actor, BatchTagPhotos, Envelope, RegisterUpload, TagPhoto
+from commands.repository import Repository
+from commands.service import CommandService
 from fanout import lambda_publisher
 from fanout.messages import CommitMessage
 from fanout.publisher import Publisher
 from local_stack.stream_source import DynamoDBStreamEventSource
-from resources.definitions import EVENTS, EVENTS_TOPIC, PROJECTIONS, SNAPSHOTS
+from resources.definitions import EVENTS, EVENTS_TOPIC, PROJECTIONS, PROJECTIONS_BULK, SNAPSHOTS
 from tests.functional.conftest import FakeLambdaContext
 
 if TYPE_CHECKING:
@@ -188,6 +192,36 @@ def test_committed_events_reach_the_projections_queue_raw_in_order_and_filtered(
     assert first["Attributes"]["MessageDeduplicationId"] == (
         f"{received[0].stream_id}:{received[0].first_version}"
     )
+
+
+def test_bulk_commits_go_to_projections_bulk_and_interactive_ones_to_projections(
+    fanout: Fanout,
+) -> None:
+    # given: a photo uploaded and tagged interactively, then tagged by a bulk command
+    service = CommandService(Repository(fanout.store), InMemoryCommandLog())
+    alice, photo_id = Actor(user_id="alice"), uuid4()
+    commands = (
+        RegisterUpload(photo_id=photo_id, filename="a.jpg", content_type="image/jpeg", size=1),
+        TagPhoto(photo_id=photo_id, tags=["sea"]),
+        BatchTagPhotos(photo_ids=[photo_id], tags=["sun"]),
+    )
+    records = [
+        service.execute(Envelope(actor=alice, command=command)).record for command in commands
+    ]
+    assert [record.status for record in records] == ["succeeded"] * 3
+
+    # when: the stream is published through the real subscriptions' filter policies
+    fanout.source().drain(max_polls=10)
+
+    # then: each commit is on the queue of its command's priority, and only there
+    interactive = fanout.take(fanout.aws.queue_urls[PROJECTIONS.name])
+    bulk = fanout.take(fanout.aws.queue_urls[PROJECTIONS_BULK.name])
+    assert [c.command_id for c in commits_in(interactive)] == [r.command_id for r in records[:2]]
+    assert [(c.command_id, c.priority) for c in commits_in(bulk)] == [
+        (records[2].command_id, "low")
+    ]
+    assert bulk[0]["MessageAttributes"]["priority"]["StringValue"] == "low"
+    assert interactive[0]["MessageAttributes"]["priority"]["StringValue"] == "high"
 
 
 def test_a_subscription_filters_on_event_types(fanout: Fanout) -> None:
