@@ -296,6 +296,16 @@ CONSUMERS: tuple[ConsumerSpec, ...] = (
     ConsumerSpec(COMMANDS_LOW, function="worker", batch_size=10, max_concurrency=1),
     ConsumerSpec(PROJECTIONS, function="projector", batch_size=10, max_concurrency=2),
     ConsumerSpec(PROJECTIONS_BULK, function="projector", batch_size=10, max_concurrency=1),
+    # No projection is abandoned: a commit that ran out of receives (its projector
+    # killed mid-batch, again and again) is replayed from the DLQ. Projecting is
+    # idempotent, so a replay never doubles anything; one that still fails waits
+    # in the DLQ for its visibility timeout and is tried again.
+    *(
+        ConsumerSpec(
+            queue, function="projector", batch_size=10, max_concurrency=1, dead_letters=True
+        )
+        for queue in (PROJECTIONS, PROJECTIONS_BULK)
+    ),
     ConsumerSpec(PHOTO_REQUESTS, function="ingest", batch_size=10, max_concurrency=1),
     ConsumerSpec(PHOTOS_VALIDATE, function="validate", batch_size=1, max_concurrency=2),
     ConsumerSpec(PHOTOS_EXTRACT, function="extract", batch_size=1, max_concurrency=2),

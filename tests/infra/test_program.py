@@ -258,9 +258,24 @@ def test_the_pipeline_failures_function_reads_the_pipeline_dlqs(stack: Stack) ->
         if functions[record.inputs["functionName"]] == "pipeline-failures"
     )
     assert sources == sorted(
-        NAMING.dlq(consumer.queue) for consumer in CONSUMERS if consumer.dead_letters
+        NAMING.dlq(consumer.queue)
+        for consumer in CONSUMERS
+        if consumer.dead_letters and consumer.function == "pipeline-failures"
     )
-    assert all(name.endswith("-dlq") for name in sources)
+    assert len(sources) == 4 and all(name.endswith("-dlq") for name in sources)
+
+
+def test_the_projector_replays_the_projection_dlqs(stack: Stack) -> None:
+    functions = functions_by_arn(stack)
+    sources = sorted(
+        record.inputs["eventSourceArn"].rsplit(":", 1)[-1]
+        for record in sqs_mappings(stack)
+        if functions[record.inputs["functionName"]] == "projector"
+    )
+    assert sources == sorted(
+        ["retake-projections.fifo", "retake-projections-bulk.fifo",
+         "retake-projections-dlq.fifo", "retake-projections-bulk-dlq.fifo"]
+    )  # fmt: skip
 
 
 def test_the_stream_mapping_bisects_retries_boundedly_and_parks_what_it_gives_up_on(

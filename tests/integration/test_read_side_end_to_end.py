@@ -140,3 +140,36 @@ def test_an_undo_travels_the_same_way_and_the_auditor_sees_both_in_the_trail(
     assert status == 200
     types = sorted(entry["type"] for entry in trail["items"])
     assert types == ["CreateAlbum", "RenameAlbum", "UndoCommand"]
+
+
+def test_a_commit_that_ran_out_of_receives_is_replayed_from_the_projections_dlq(
+    stack: EventSourceMappings, projector: HeldProjector, aws: AwsContext
+) -> None:
+    # given: an album whose commit never reached the projector (its deliveries all died)
+    status, created = call("POST", "/albums", ALICE, {"title": "Replayed"})
+    assert status == 202
+    projector.hold()
+    with contextlib.redirect_stdout(io.StringIO()):
+        stack.settle()
+    [delivery] = projector.held or []
+    projector.held = None
+    [record] = delivery["Records"]
+    aws.sqs.send_message(
+        QueueUrl=aws.queue_urls["projections-dlq"],
+        MessageBody=record["body"],
+        MessageGroupId=record["attributes"]["MessageGroupId"],
+        MessageDeduplicationId=record["attributes"]["MessageDeduplicationId"],
+    )
+    assert call("GET", f"/albums/{created['album_id']}", ALICE)[1]["title"] == "Replayed"
+    assert call("GET", f"/commands/{created['command_id']}", ALICE)[1]["projected"] is False
+
+    # when: the mappings run, the projections DLQ's included
+    with contextlib.redirect_stdout(io.StringIO()):
+        stack.settle()
+
+    # then: the commit was projected from the DLQ, which is empty again
+    assert call("GET", f"/commands/{created['command_id']}", ALICE)[1]["projected"] is True
+    depth = aws.sqs.get_queue_attributes(
+        QueueUrl=aws.queue_urls["projections-dlq"], AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]["ApproximateNumberOfMessages"]
+    assert depth == "0"
