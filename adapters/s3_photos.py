@@ -9,6 +9,7 @@ both; moto enforces neither, so ingest checks them again).
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
 def s3_client(region: str, endpoint_url: str | None = None) -> S3Client:
     """Signature v4 (presigned URLs need it); path-style addressing off AWS (moto, LocalStack)."""
-    import os
-
     endpoint = (
         endpoint_url or os.environ.get("AWS_ENDPOINT_URL_S3") or os.environ.get("AWS_ENDPOINT_URL")
     )

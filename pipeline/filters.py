@@ -109,6 +109,14 @@ class PipelineContext:
     sleep: Callable[[float], None] = time.sleep
 
 
+# -- ids --------------------------------------------------------------------------------
+
+
+def command_id(photo_id: UUID, run: str, what: str) -> UUID:
+    """The same for the same photo, run and step: a repeated submission is a duplicate."""
+    return uuid5(_COMMAND_IDS, f"{photo_id}/{run}/{what}")
+
+
 def write_id(etag: str, sequencer: str, event_time: str) -> str:
     """One write of an object, from its S3 notification.
 
@@ -118,14 +126,6 @@ def write_id(etag: str, sequencer: str, event_time: str) -> str:
     """
     digest = hashlib.sha256(f"{etag.strip(chr(34))}|{sequencer}|{event_time}".encode())
     return digest.hexdigest()[:20]
-
-
-# -- ids --------------------------------------------------------------------------------
-
-
-def command_id(photo_id: UUID, run: str, what: str) -> UUID:
-    """The same for the same photo, run and step: a repeated submission is a duplicate."""
-    return uuid5(_COMMAND_IDS, f"{photo_id}/{run}/{what}")
 
 
 # -- starting a run -----------------------------------------------------------------------

@@ -31,8 +31,7 @@ from playwright.sync_api import (
     sync_playwright,
 )
 
-from local_stack.stack import StackConfig
-from tests.e2e.conftest import ACCOUNTS, RunningStack
+from tests.e2e.conftest import RunningStack, running_stack
 
 _HERE = Path(__file__).parent
 OUTPUT = _HERE.parent.parent / "test-output" / "browser"
@@ -86,27 +85,10 @@ def _safe(nodeid: str) -> str:
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """The whole local stack for the browser tests; boto3's environment restored after."""
-    saved_environment = dict(os.environ)
-    running = RunningStack(
-        StackConfig(
-            data_dir=tmp_path_factory.mktemp("retake-browser"),
-            moto_port=0,
-            api_port=0,
-            site_port=0,
-            keep_warm=False,
-            idle_timeout_seconds=300,
-            retry_after_seconds=1,
-            demo_accounts=ACCOUNTS,
-        )
-    )
-    try:
-        running.start()
+    """The whole local stack for the browser tests."""
+    data_dir = tmp_path_factory.mktemp("retake-browser")
+    with running_stack(data_dir, idle_timeout_seconds=300) as running:
         yield running
-    finally:
-        running.stop()
-        os.environ.clear()
-        os.environ.update(saved_environment)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -207,22 +208,22 @@ class RunningStack:
         return wait_projected(self.api_url, self.token(as_user), command_id)
 
 
-@pytest.fixture(scope="package")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """The whole local stack for this folder's tests; boto3's environment restored after."""
+@contextmanager
+def running_stack(data_dir: Path, **config: Any) -> Iterator[RunningStack]:
+    """A whole local stack on free ports for one folder's tests; boto3's environment
+    restored after. `config` overrides the StackConfig defaults used here."""
     saved_environment = dict(os.environ)
-    running = RunningStack(
-        StackConfig(
-            data_dir=tmp_path_factory.mktemp("retake-e2e"),
-            moto_port=0,
-            api_port=0,
-            site_port=0,
-            keep_warm=False,
-            idle_timeout_seconds=120,
-            retry_after_seconds=1,
-            demo_accounts=ACCOUNTS,
-        )
-    )
+    settings: dict[str, Any] = {
+        "moto_port": 0,
+        "api_port": 0,
+        "site_port": 0,
+        "keep_warm": False,
+        "idle_timeout_seconds": 120,
+        "retry_after_seconds": 1,
+        "demo_accounts": ACCOUNTS,
+        **config,
+    }
+    running = RunningStack(StackConfig(data_dir=data_dir, **settings))
     try:
         running.start()
         yield running
@@ -230,3 +231,10 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
         running.stop()
         os.environ.clear()
         os.environ.update(saved_environment)
+
+
+@pytest.fixture(scope="package")
+def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
+    """The whole local stack for this folder's tests."""
+    with running_stack(tmp_path_factory.mktemp("retake-e2e")) as running:
+        yield running

@@ -19,7 +19,6 @@ someone.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -28,8 +27,7 @@ from typing import Any
 
 import pytest
 
-from local_stack.stack import StackConfig
-from tests.e2e.conftest import ACCOUNTS, Reply, RunningStack
+from tests.e2e.conftest import Reply, RunningStack, running_stack
 
 _HERE = Path(__file__).parent
 
@@ -52,28 +50,10 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="package")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningStack]:
-    """The whole local stack for this folder; boto3's environment restored after."""
-    saved_environment = dict(os.environ)
-    running = RunningStack(
-        StackConfig(
-            data_dir=tmp_path_factory.mktemp("retake-security"),
-            moto_port=0,
-            api_port=0,
-            site_port=0,
-            keep_warm=False,
-            persist=False,
-            idle_timeout_seconds=600,
-            retry_after_seconds=1,
-            demo_accounts=ACCOUNTS,
-        )
-    )
-    try:
-        running.start()
+    """The whole local stack for this folder."""
+    data_dir = tmp_path_factory.mktemp("retake-security")
+    with running_stack(data_dir, persist=False, idle_timeout_seconds=600) as running:
         yield running
-    finally:
-        running.stop()
-        os.environ.clear()
-        os.environ.update(saved_environment)
 
 
 @pytest.fixture(scope="package")
