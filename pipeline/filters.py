@@ -166,18 +166,27 @@ def _registered_photo(ctx: PipelineContext, photo_id: UUID) -> Photo | None:
     """The photo, waiting a little if its registration is still on the command queue."""
     waited = 0.0
     while True:
-        loaded = ctx.repository.load(str(photo_id))
-        if loaded is not None:
-            return loaded.aggregate if isinstance(loaded.aggregate, Photo) else None
-        pending = ctx.log.search(
+        photo = _stored_photo(ctx, photo_id)
+        if photo is not None:
+            return photo
+        registration = ctx.log.search(
             aggregate_id=str(photo_id), command_type="RegisterUpload", limit=1
         ).items
-        if not pending or pending[0].status != "accepted":
+        if not registration:
             return None
+        if registration[0].is_final:
+            # Worked between the two reads (its events are stored before its record
+            # turns final), or refused: read the store once more to tell which.
+            return _stored_photo(ctx, photo_id)
         if waited >= ctx.registration_wait_seconds:
             raise RegistrationPending(f"photo {photo_id} is not registered yet")
         ctx.sleep(0.25)
         waited += 0.25
+
+
+def _stored_photo(ctx: PipelineContext, photo_id: UUID) -> Photo | None:
+    loaded = ctx.repository.load(str(photo_id))
+    return loaded.aggregate if loaded is not None and isinstance(loaded.aggregate, Photo) else None
 
 
 def _start(ctx: PipelineContext, photo: Photo, run: str) -> Job | None:

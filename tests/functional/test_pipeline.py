@@ -334,6 +334,30 @@ def test_an_original_that_beats_its_registration_is_retried(gallery: Gallery) ->
     assert gallery.photo(started["photo_id"])["status"] == "ready"
 
 
+def test_a_registration_worked_between_ingest_s_two_reads_still_starts_the_run(
+    gallery: Gallery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    started = gallery.start("image/png", len(data := images.encoded("PNG")))
+    key = gallery.put(started, data)
+    repository = gallery.ctx.repository
+    real_load = repository.load
+    reads: list[str] = []
+
+    def load_before_the_worker_stored_it_the_first_time(stream_id: str, **options: Any) -> Any:
+        reads.append(stream_id)
+        return None if len(reads) == 1 else real_load(stream_id, **options)
+
+    # given: the first read of the photo happened just before the worker stored its
+    # events; the command log, read next, already says the registration succeeded
+    monkeypatch.setattr(repository, "load", load_before_the_worker_stored_it_the_first_time)
+
+    gallery.push(key)
+    gallery.drain()
+
+    assert len(reads) >= 2
+    assert gallery.photo(started["photo_id"])["status"] == "ready"
+
+
 # -- failures, the DLQ, and reprocessing --------------------------------------------------
 
 

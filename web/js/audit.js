@@ -86,9 +86,13 @@ export async function render(container) {
   let cursors = [null];
   let page = 0;
   let filters = {};
+  // Only the latest search is shown: an earlier answer that arrives late is dropped.
+  let asked = 0;
 
   async function show(index) {
+    const mine = ++asked;
     const answer = await get("/audit/commands", { ...filters, limit: size.control.value, cursor: cursors[index] });
+    if (mine !== asked) return;
     page = index;
     cursors = cursors.slice(0, index + 1);
     if (answer.cursor) cursors.push(answer.cursor);

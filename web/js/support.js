@@ -81,9 +81,13 @@ export async function render(container, _params, ctx) {
     cell.append(open);
   }
 
+  // Only the latest search is shown: an earlier answer that arrives late is dropped.
+  let asked = 0;
+
   async function find() {
+    const mine = ++asked;
     const answer = await get("/audit/commands", { ...filters, limit: 100 });
-    if (!ctx.isCurrent()) return;
+    if (!ctx.isCurrent() || mine !== asked) return;
     fill(results, answer.items.length
       ? trailTable(answer.items, { caption: "Operations found", extra: actions })
       : el("p", { class: "empty", text: "No operation matches." }));
