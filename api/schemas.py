@@ -12,11 +12,9 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from commands.command_log import CommandRecord
-from commands.models import TagList, Text, Title
+from commands.models import Caption, Description, Filename, Reason, TagList, Title
 from projections.history import HistoryEntry
 from projections.views import AlbumView, PhotoView
-
-Reason = Annotated[str, Field(max_length=2000)]
 
 
 class RequestBody(BaseModel):
@@ -30,14 +28,14 @@ def _at_least_one(body: BaseModel, *names: str) -> None:
 
 class NewAlbum(RequestBody):
     title: Title
-    description: Text = ""
+    description: Description = ""
 
 
 class AlbumChanges(RequestBody):
     """Rename, describe, or both (each is its own command, so each can be undone)."""
 
     title: Title | None = None
-    description: Text | None = None
+    description: Description | None = None
 
     @model_validator(mode="after")
     def _something(self) -> AlbumChanges:
@@ -49,7 +47,7 @@ class PhotoChanges(RequestBody):
     """Retitle, caption, or both (each is its own command, so each can be undone)."""
 
     title: Title | None = None
-    caption: Text | None = None
+    caption: Caption | None = None
 
     @model_validator(mode="after")
     def _something(self) -> PhotoChanges:
@@ -80,9 +78,9 @@ class BatchTags(RequestBody):
 class NewUpload(RequestBody):
     """A photo about to be uploaded: the API answers with where to send its bytes."""
 
-    filename: Annotated[str, Field(min_length=1, max_length=255)] = Field(
+    filename: Filename = Field(
         description="Shown to people only (path separators and control characters are "
-        "replaced); storage keys are built from ids."
+        "replaced by '_'); storage keys are built from ids."
     )
     content_type: Annotated[str, Field(min_length=1, max_length=100)] = Field(
         description="image/jpeg, image/png, image/webp, image/gif or image/tiff."

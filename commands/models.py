@@ -3,16 +3,21 @@
 A command is what someone asked for; its envelope says who asked, when, how
 urgently and why. The JSON schema of the envelope (`envelope_schema`) is what
 the API documents and what the producer validates against.
+
+Titles, captions, descriptions, tags and filenames are held to the domain's own
+rules (`domain.values`) as a command is built, so a value the worker would
+reject is refused before anything is recorded or queued.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, TypeVar
 from uuid import UUID, uuid4
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -20,6 +25,10 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+from pydantic_core import PydanticCustomError
+
+from domain import values
+from domain.errors import DomainError
 
 Priority = Literal["high", "low"]
 
@@ -27,11 +36,81 @@ SUPPORT = "support"
 AUDITORS = "auditors"
 SYSTEM = "system"
 
-Title = Annotated[str, Field(min_length=1, max_length=400)]
-Text = Annotated[str, Field(max_length=4000)]
-TagList = Annotated[
-    list[Annotated[str, Field(min_length=1, max_length=100)]], Field(min_length=1, max_length=50)
+_In = TypeVar("_In")
+_Out = TypeVar("_Out")
+
+
+def _domain_rule(rule: Callable[[_In], _Out]) -> Callable[[_In], _Out]:
+    """A `domain.values` rule as a pydantic validator: a refusal becomes that field's error.
+
+    The error's type is the domain's code and its message the domain's own, so a
+    command is refused where it is submitted for exactly the reason the worker
+    would reject it.
+    """
+
+    def check(value: _In) -> _Out:
+        try:
+            return rule(value)
+        except DomainError as refusal:
+            raise PydanticCustomError(refusal.code, refusal.message) from refusal
+
+    return check
+
+
+def _text_rule(field: str) -> Callable[[str], str]:
+    return _domain_rule(lambda value: values.text(value, field))
+
+
+def _tag_list(tags: Iterable[str]) -> list[str]:
+    normalised = values.tags(tags)
+    # No photo can hold more distinct tags than this, so no command needs more.
+    values.check_tag_count(len(normalised))
+    return list(normalised)
+
+
+# The values keep the domain's normalised form (trimmed; tags lower-cased and
+# de-duplicated), which the domain accepts again unchanged. The JSON schema
+# documents the domain's limits; the validators enforce them.
+Title = Annotated[
+    str,
+    AfterValidator(_domain_rule(values.title)),
+    Field(
+        description=f"Trimmed, 1 to {values.TITLE_MAX} characters, no control characters.",
+        json_schema_extra={"minLength": 1, "maxLength": values.TITLE_MAX},
+    ),
 ]
+_TEXT_SCHEMA = Field(
+    description=f"Trimmed, at most {values.TEXT_MAX} characters; no control characters "
+    "but line breaks and tabs.",
+    json_schema_extra={"maxLength": values.TEXT_MAX},
+)
+Description = Annotated[str, AfterValidator(_text_rule("description")), _TEXT_SCHEMA]
+Caption = Annotated[str, AfterValidator(_text_rule("caption")), _TEXT_SCHEMA]
+TagList = Annotated[
+    list[str],
+    AfterValidator(_domain_rule(_tag_list)),
+    Field(
+        description=f"1 to {values.TAGS_PER_PHOTO_MAX} tags of 1 to {values.TAG_MAX} "
+        "characters each, without control characters or '/'. Each is trimmed, its inner "
+        "spaces collapsed and lower-cased; repeats count once.",
+        json_schema_extra={
+            "minItems": 1,
+            "maxItems": values.TAGS_PER_PHOTO_MAX,
+            "items": {"type": "string", "minLength": 1, "maxLength": values.TAG_MAX},
+        },
+    ),
+]
+Filename = Annotated[
+    str,
+    AfterValidator(_domain_rule(values.filename)),
+    Field(
+        description=f"1 to {values.FILENAME_MAX} characters once path separators and control "
+        "characters are replaced by '_' and the ends trimmed.",
+        json_schema_extra={"minLength": 1, "maxLength": values.FILENAME_MAX},
+    ),
+]
+#: Why a command was sent (support's reverts): kept in the command log, never in an event.
+Reason = Annotated[str, Field(max_length=values.TEXT_MAX)]
 
 
 class CommandModel(BaseModel):
@@ -65,7 +144,7 @@ class PhotoCommand(CommandModel):
 class CreateAlbum(AlbumCommand):
     type: Literal["CreateAlbum"] = "CreateAlbum"
     title: Title
-    description: Text = ""
+    description: Description = ""
 
 
 class RenameAlbum(AlbumCommand):
@@ -75,7 +154,7 @@ class RenameAlbum(AlbumCommand):
 
 class DescribeAlbum(AlbumCommand):
     type: Literal["DescribeAlbum"] = "DescribeAlbum"
-    description: Text
+    description: Description
 
 
 class ShareAlbum(AlbumCommand):
@@ -92,7 +171,7 @@ class DeleteAlbum(AlbumCommand):
 
 class RegisterUpload(PhotoCommand):
     type: Literal["RegisterUpload"] = "RegisterUpload"
-    filename: Annotated[str, Field(min_length=1, max_length=1024)]
+    filename: Filename
     content_type: Annotated[str, Field(min_length=1, max_length=100)]
     size: Annotated[int, Field(ge=1)]
     album_id: UUID | None = None
@@ -113,7 +192,7 @@ class FailProcessing(PhotoCommand):
     """The image pipeline gave up on a photo (system actors only)."""
 
     type: Literal["FailProcessing"] = "FailProcessing"
-    reason: Annotated[str, Field(min_length=1, max_length=2000)]
+    reason: Annotated[str, Field(min_length=1), AfterValidator(_text_rule("reason")), _TEXT_SCHEMA]
 
 
 class ReprocessPhoto(PhotoCommand):
@@ -132,7 +211,7 @@ class RetitlePhoto(PhotoCommand):
 
 class CaptionPhoto(PhotoCommand):
     type: Literal["CaptionPhoto"] = "CaptionPhoto"
-    caption: Text
+    caption: Caption
 
 
 class TagPhoto(PhotoCommand):
@@ -266,7 +345,7 @@ class Envelope(BaseModel):
     issued_at: datetime = Field(default_factory=lambda: datetime.now(UTC))
     priority: Priority | None = None
     causation_id: UUID | None = None
-    reason: Annotated[str, Field(max_length=2000)] | None = None
+    reason: Reason | None = None
     command: Command
 
     @property

@@ -15,7 +15,8 @@ TAGS_PER_PHOTO_MAX = 50
 FILENAME_MAX = 255
 SHARE_TOKEN_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
 
-_CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f\x7f/\\]")
+#: Every control character (Unicode's Cc: C0, DEL and C1) and both path separators.
+_CONTROL_OR_SEPARATOR = re.compile(r"[\x00-\x1f\x7f-\x9f/\\]")
 
 
 def _has_control_characters(text: str, allowed: str = "\n\t") -> bool:

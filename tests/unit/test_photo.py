@@ -67,6 +67,7 @@ def test_a_registered_photo_is_pending_untagged_and_titled_after_its_filename() 
         ("bea\x00ch.jpg", "bea_ch.jpg"),
         ("line\nbreak.jpg", "line_break.jpg"),
         ("tab\there\x7f.jpg", "tab_here_.jpg"),
+        ("next\x85line\x9f.jpg", "next_line_.jpg"),
     ],
 )
 def test_filenames_are_stored_with_path_separators_and_control_characters_replaced(

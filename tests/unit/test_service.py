@@ -144,8 +144,11 @@ def test_a_successful_command_records_its_events_and_when_it_succeeded(gallery: 
 
 def test_a_command_refused_by_a_domain_rule_is_recorded_as_rejected(gallery: Gallery) -> None:
     album_id = gallery.album()
+    # Built without validation, as by a producer older than the command's rules: the
+    # domain still refuses it.
+    too_long = RenameAlbum.model_construct(album_id=album_id, title="x" * 201)
 
-    outcome = gallery.run(ALICE, RenameAlbum(album_id=album_id, title="x" * 201))
+    outcome = gallery.run(ALICE, too_long)
 
     record = outcome.record
     assert record.status == "rejected" and record.rejected_at is not None
@@ -557,7 +560,7 @@ def mixed_history(gallery: Gallery) -> tuple[UUID, UUID]:
     gallery.ok(PIPELINE, AttachProcessing(photo_id=photo_id, width=2, height=3, format="png"))
     gallery.ok(ALICE, ShareAlbum(album_id=album_id))
     tag = gallery.ok(ALICE, TagPhoto(photo_id=photo_id, tags=["sea", "sun"]))
-    gallery.run(ALICE, RenameAlbum(album_id=album_id, title=" "))  # rejected
+    gallery.run(ALICE, RestorePhoto(photo_id=photo_id))  # rejected: not in the trash
     gallery.ok(ALICE, MovePhoto(photo_id=photo_id, album_id=other_album))
     gallery.ok(ALICE, BatchTagPhotos(photo_ids=[photo_id, second_photo], tags=["batch"]))
     gallery.ok(ALICE, UndoCommand(target_command_id=UUID(tag.command_id), target_aggregate_id="p"))

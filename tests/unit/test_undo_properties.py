@@ -126,7 +126,9 @@ TAG_POOL = ["sea", "Sun", "sun", " snow ", "big   Wave", "x", "y", "z"]
 good_titles = st.text(alphabet=string.ascii_letters + " ", min_size=1, max_size=12).filter(
     str.strip
 )
-titles = good_titles | st.sampled_from(["Holiday", "  Padded  ", "   ", "x" * 201, "bell\x07"])
+# Titles the domain refuses never reach the worker (the command refuses them), so
+# refusals in a history come from the state: a trashed photo, an unshared album.
+titles = good_titles | st.sampled_from(["Holiday", "  Padded  "])
 texts = st.text(alphabet=string.ascii_letters + " \n", max_size=16)
 tag_lists = st.lists(st.sampled_from(TAG_POOL), min_size=1, max_size=4)
 

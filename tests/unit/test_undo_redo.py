@@ -24,6 +24,7 @@ from commands.models import (
     RedoCommand,
     RegisterUpload,
     RenameAlbum,
+    RestorePhoto,
     RetitlePhoto,
     TagPhoto,
     TrashPhoto,
@@ -403,8 +404,8 @@ def test_purging_cannot_be_undone(gallery: Gallery) -> None:
 
 def test_a_rejected_command_cannot_be_undone(gallery: Gallery) -> None:
     photo_id = gallery.photo()
-    rejected = gallery.run(ALICE, RetitlePhoto(photo_id=photo_id, title=" "))
-    assert error_code(rejected) == "invalid_value"
+    rejected = gallery.run(ALICE, RestorePhoto(photo_id=photo_id))
+    assert error_code(rejected) == "photo_not_trashed"
 
     assert error_code(gallery.undo(ALICE, rejected)) == "not_undoable"
 
