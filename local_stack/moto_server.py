@@ -11,7 +11,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
-from moto.server import ThreadedMotoServer
+from moto.moto_server.threaded_moto_server import ThreadedMotoServer
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from werkzeug.serving import make_server
+
+from local_stack.journal import Journal
 
 LOOPBACK = "127.0.0.1"
 FAKE_CREDENTIALS = {
@@ -27,10 +35,35 @@ def free_port() -> int:
         return port
 
 
+class _Server(ThreadedMotoServer):
+    """moto's threaded server, its application kept (and journaled when asked)."""
+
+    def __init__(self, port: int, journal: Journal | None) -> None:
+        super().__init__(ip_address=LOOPBACK, port=port, verbose=False)
+        self.app = DomainDispatcherApplication(create_backend_app)
+        self.journal = journal
+
+    def _server_entry(self) -> None:
+        app = self.journal.middleware(self.app) if self.journal else self.app
+        self._server = make_server(
+            LOOPBACK, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
 @dataclass
 class MotoServer:
-    server: ThreadedMotoServer
+    server: _Server
     endpoint: str
+
+    @property
+    def journal(self) -> Journal | None:
+        return self.server.journal
+
+    def replay_journal(self, after: int) -> int:
+        """Apply the journal's entries newer than `after` (see `journal.py`)."""
+        return self.server.journal.replay(self.server.app, after) if self.server.journal else 0
 
     def reset(self) -> None:
         """Wipe every resource and item (moto's own reset API)."""
@@ -40,6 +73,8 @@ class MotoServer:
 
     def stop(self) -> None:
         self.server.stop()
+        if self.server.journal is not None:
+            self.server.journal.close()
 
 
 def _calm_sqs_long_polling() -> None:
@@ -60,12 +95,16 @@ def _calm_sqs_long_polling() -> None:
     setattr(Queue, "wait_for_messages", wait_for_messages)  # noqa: B010 - patching moto
 
 
-def start_moto(port: int | None = None) -> MotoServer:
-    """Start moto's threaded server on loopback only (it refuses other addresses)."""
+def start_moto(port: int | None = None, journal: Journal | None = None) -> MotoServer:
+    """Start moto's threaded server on loopback only (it refuses other addresses).
+
+    With a `journal`, every request that changes moto's state is journaled
+    before it is answered.
+    """
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     _calm_sqs_long_polling()
     port = port or free_port()
-    server = ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False)
+    server = _Server(port, journal)
     server.start()
     return MotoServer(server, f"http://{LOOPBACK}:{port}")
 

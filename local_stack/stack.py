@@ -13,9 +13,10 @@
 5. the admin API on loopback, which `retake status` and `retake stats` read.
 
 State is snapshotted into the data folder every few seconds and on a clean
-stop. After an unclean stop (kill -9) the read models are rebuilt from the
-event store on start, so whatever the last snapshot missed, nothing is
-inconsistent.
+stop; between snapshots, every write moto acknowledges is journaled first
+(`journal.py`) and replayed on the next start, so a kill -9 loses nothing
+that was acknowledged. After an unclean stop the read models are also
+rebuilt from the event store on start.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from local_stack import state
 from local_stack.admin import AdminServer
 from local_stack.auth import CognitoVerifier
 from local_stack.gateway import Gateway
+from local_stack.journal import JOURNAL_FILE, Journal
 from local_stack.mappings import EventSourceMappings
 from local_stack.moto_server import MotoServer, point_boto3_at, start_moto
 from local_stack.runtime import LambdaRuntime
@@ -139,15 +141,22 @@ class LocalStack:
         data = config.data_dir
         data.mkdir(parents=True, exist_ok=True)
         marker = data / RUNNING_MARKER
-        recovered = marker.exists()
-        restored = state.load(data) if config.persist and config.endpoint is None else None
+        unclean = marker.exists()
+        persist = config.persist and config.endpoint is None
+        restored = state.load(data) if persist else None
+        replayed = 0
         if config.endpoint is None:
-            self.moto = start_moto(config.moto_port)
+            journal = Journal(data / JOURNAL_FILE) if persist else None
+            self.moto = start_moto(config.moto_port, journal)
             endpoint = self.moto.endpoint
             if restored is None:
                 # moto's backends live in this process: a new stack must not inherit
                 # whatever an earlier one (in the same process) left in them.
                 self.moto.reset()
+            # What was acknowledged after the last snapshot (or before the first one).
+            replayed = self.moto.replay_journal(after=(restored or {}).get("journal_seq", 0))
+            if replayed:
+                log.warning("replayed %d journaled writes made after the last snapshot", replayed)
         else:
             endpoint = config.endpoint
         env = point_boto3_at(endpoint, REGION)
@@ -164,7 +173,8 @@ class LocalStack:
         accounts = self._demo_accounts(cognito, pool)
         topic_arn = find_topic_arn(sns, naming.topic(EVENTS_TOPIC))
         settings = Settings.from_environment(config.prefix)
-        if recovered and restored is not None:
+        recovered = unclean and (restored is not None or replayed > 0)
+        if recovered:
             self._rebuild_read_models(dynamodb, naming, settings)
         marker.write_text(str(os.getpid()))
 
@@ -231,7 +241,7 @@ class LocalStack:
             region=REGION,
             prefix=config.prefix,
             accounts=accounts,
-            recovered=recovered and restored is not None,
+            recovered=recovered,
             admin_url=self.admin.url,
         )
         (data / STACK_FILE).write_text(json.dumps(asdict(self.info), indent=2))
@@ -264,8 +274,17 @@ class LocalStack:
         """Save moto's state and the stream positions into the data folder."""
         if self.moto is None or not self.config.persist:
             return
-        positions = self.mappings.stream_positions if self.mappings else {}
-        state.save(self.config.data_dir, {"stream_positions": positions})
+        journal = self.moto.journal
+        if journal is None:
+            positions = self.mappings.stream_positions if self.mappings else {}
+            state.save(self.config.data_dir, {"stream_positions": positions})
+            return
+        # No write lands while moto is pickled: the snapshot holds exactly the journal's
+        # entries up to `seq`, which it then replaces.
+        with journal.paused() as seq:
+            positions = self.mappings.stream_positions if self.mappings else {}
+            state.save(self.config.data_dir, {"stream_positions": positions, "journal_seq": seq})
+            journal.truncate()
 
     def _snapshot_forever(self) -> None:
         while not self._stop_snapshots.wait(self.config.snapshot_every_seconds):
