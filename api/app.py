@@ -133,19 +133,21 @@ def invalid_request(error: RequestValidationError) -> Response[Any]:
     problems = error.errors()
     if any(problem.get("type") == "json_invalid" for problem in problems):
         return error_response(BadRequest("The body is not valid JSON.", code="invalid_json"))
-    return error_response(
-        BadRequest(
-            "The request does not match its schema; see details for each field.",
-            problems=[
-                {
-                    "field": ".".join(str(part) for part in problem.get("loc", ())),
-                    "message": problem.get("msg", ""),
-                    "type": problem.get("type", ""),
-                }
-                for problem in problems
-            ],
-        )
+    listed = [
+        {
+            "field": ".".join(str(part) for part in problem.get("loc", ())),
+            "message": problem.get("msg", ""),
+            "type": problem.get("type", ""),
+        }
+        for problem in problems
+    ]
+    # One problem: its own message says what to fix (e.g. the domain's rule for a title).
+    message = (
+        f"{listed[0]['field']}: {listed[0]['message']}"
+        if len(listed) == 1
+        else "The request does not match its schema; see details for each field."
     )
+    return error_response(BadRequest(message, problems=listed))
 
 
 def unsupported_media_type(error: RequestUnsupportedContentType) -> Response[Any]:

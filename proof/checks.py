@@ -45,6 +45,17 @@ class Findings:
         return " / ".join(f"{counted[s]} {s}" for s in ("succeeded", "rejected", "failed"))
 
 
+    def failures(self, acknowledged: list[str], limit: int = 5) -> list[str]:
+        """The first acknowledged commands that ended `failed`, with their errors."""
+        mine = set(acknowledged)
+        failed = [r for r in self.records if r.command_id in mine and r.status == "failed"]
+        return [
+            f"{r.type} {r.command_id} after {r.attempts} attempt(s): "
+            + (f"{r.error.code}: {r.error.message[:200]}" if r.error else "no error recorded")
+            for r in failed[:limit]
+        ]
+
+
 def wait_final(stack: ProofStack, acknowledged: list[str], timeout: float) -> float:
     """Wait until every acknowledged command has a final status; seconds waited."""
     started = time.monotonic()

@@ -102,5 +102,6 @@ def run(short: bool) -> Outcome:
         f"{clients} clients as {USER} for {load_seconds:.0f} s, then SIGKILL to the whole "
         "process group of `retake up` (moto, functions, pollers, gateway)",
         "API answers: " + ", ".join(f"{s}: {n}" for s, n in sorted(tally.statuses.items())),
+        *(f"failed: {failure}" for failure in findings.failures(acknowledged)),
     ]
     return outcome

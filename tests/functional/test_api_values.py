@@ -143,9 +143,10 @@ def test_a_value_the_domain_refuses_is_400_with_its_message_and_nothing_is_recor
     # then
     assert (response.status, response.error_code) == (400, "invalid_request"), response.text
     assert response.headers["Content-Type"] == "application/json"
-    assert response.json["error"]["message"]
     problems = response.json["error"]["details"]["problems"]
     assert [(p["field"], p["message"]) for p in problems] == [(field, message)]
+    # the one problem is the message itself, so a page showing only that says what to fix
+    assert response.json["error"]["message"] == f"{field}: {message}"
     assert api.log.history("alice") == logged
     assert api.queue.sent == sent
     assert api.call("GET", f"/albums/{ids['album']}").json == before["album"]

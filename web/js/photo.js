@@ -44,7 +44,7 @@ export async function render(container, [photoId], ctx) {
   const tools = el("div", { class: "owner-tools" });
   const title = el("input", { id: "photo-title", maxlength: 200, required: true });
   const captionInput = el("textarea", { id: "photo-caption-input", rows: 2, maxlength: 2000 });
-  const newTag = el("input", { id: "new-tag", maxlength: 100, autocomplete: "off" });
+  const newTag = el("input", { id: "new-tag", maxlength: 50, autocomplete: "off" });
   const albumSelect = el("select", { id: "photo-album" });
   const trashButton = el("button", { type: "button", class: "danger" });
   const reprocessButton = el("button", { type: "button", class: "secondary", hidden: true, text: "Process again" });
