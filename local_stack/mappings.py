@@ -5,6 +5,13 @@ One poller thread per concurrency slot of each SQS consumer in
 `STREAM_CONSUMERS`. How a function is invoked is injected (`invoker_for`): the
 local runtime's containers in the local stack, plain in-process calls in
 benchmarks and tests.
+
+On one machine every container shares its few cores and one moto, so a bulk
+batch being worked slows the interactive command beside it; on AWS each
+invocation has its own compute, against services that scale. The local stack
+therefore makes the pollers of each low-priority queue yield to its
+high-priority one (`YIELDING`): a strict-priority consumer, as the priority
+queue pattern describes it, bounded so that bulk work never starves.
 """
 
 from __future__ import annotations
@@ -16,11 +23,27 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from local_stack.sqs_source import Invoke, SqsEventSource
+from local_stack.sqs_source import Activity, Invoke, SqsEventSource
 from local_stack.stream_source import DynamoDBStreamEventSource
-from resources.definitions import CONSUMERS, STREAM_CONSUMERS, Naming
+from resources.definitions import (
+    COMMANDS_HIGH,
+    COMMANDS_LOW,
+    CONSUMERS,
+    PROJECTIONS,
+    PROJECTIONS_BULK,
+    STREAM_CONSUMERS,
+    Naming,
+)
 
 log = logging.getLogger("retake.mappings")
+
+#: Low-priority queue -> the queue its local pollers yield to.
+YIELDING = {COMMANDS_LOW.name: COMMANDS_HIGH.name, PROJECTIONS_BULK.name: PROJECTIONS.name}
+#: Interactive traffic counts as present until its queue was quiet this long: a person
+#: working through the page sends a command every second or two.
+YIELD_QUIET_SECONDS = 1.5
+#: The longest a low-priority poll waits for quiet, so bulk work always moves.
+MAX_YIELD_SECONDS = 30.0
 
 
 class Source(Protocol):
@@ -84,6 +107,7 @@ class EventSourceMappings:
         failed_visibility_seconds: int | None = None,
         stream_positions: Mapping[str, str] | None = None,
         duplicate_deliveries: bool = False,
+        yielding: Mapping[str, str] | None = None,
     ) -> None:
         """`concurrency` overrides pollers per queue (by the queue's logical name).
 
@@ -91,8 +115,11 @@ class EventSourceMappings:
         need no sleep between empty polls; the stream poller sleeps
         `stream_idle_sleep` (default `idle_sleep`) when its shards had nothing.
         `duplicate_deliveries` (test-only fault injection) hands every SQS batch to
-        its function twice (`SqsEventSource`).
+        its function twice (`SqsEventSource`). `yielding` maps a queue to the one
+        its pollers yield to (see `YIELDING`).
         """
+        yielding = dict(yielding or {})
+        activities = {high: Activity(YIELD_QUIET_SECONDS) for high in yielding.values()}
         sqs_idle = 0.0 if sqs_wait_seconds > 0 else idle_sleep
         self.pollers: list[Poller] = []
         self.stream_sources: list[DynamoDBStreamEventSource] = []
@@ -114,6 +141,9 @@ class EventSourceMappings:
                     wait_seconds=sqs_wait_seconds,
                     failed_visibility_seconds=failed_visibility_seconds,
                     duplicate_deliveries=duplicate_deliveries,
+                    activity=activities.get(label),
+                    yields_to=activities.get(yielding.get(label, "")),
+                    max_yield_seconds=MAX_YIELD_SECONDS,
                 )
                 name = f"{label}-{slot + 1}"
                 self.pollers.append(Poller(name, source, sqs_idle))

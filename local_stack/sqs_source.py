@@ -11,6 +11,11 @@ function a second time with every received batch, as SQS's at-least-once
 delivery may: the second copy shows a receive count one higher, as a second
 receive of the message would. Failures of either invocation keep the message.
 
+A low-priority queue's pollers may yield to a high-priority queue's
+(`Activity`): they do not receive while a delivery from the other queue is
+in flight or was received moments ago, waiting at most a few seconds, so
+bulk work still moves.
+
 The pollers of one queue receive one at a time (the invocations still run in
 parallel). moto's ReceiveMessage is not atomic: it reads which FIFO groups are
 in flight when a call begins, so two overlapping calls (or a long poll that
@@ -21,8 +26,11 @@ same group, and a rename would run beside, or before, the album's creation.
 from __future__ import annotations
 
 import hashlib
+import math
 import threading
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +48,49 @@ def _receive_lock(queue_url: str) -> threading.Lock:
     """The lock every poller of `queue_url` in this process holds while it receives."""
     with _receiving_guard:
         return _receiving.setdefault(queue_url, threading.Lock())
+
+
+class Activity:
+    """When a queue's pollers last received, and how many of their deliveries are in flight."""
+
+    def __init__(self, quiet_seconds: float = 0.5) -> None:
+        self.quiet_seconds = quiet_seconds
+        self._changed = threading.Condition()
+        self._in_flight = 0
+        self._last = -math.inf
+        self.yielded_seconds = 0.0
+
+    @contextmanager
+    def delivering(self) -> Iterator[None]:
+        with self._changed:
+            self._in_flight += 1
+            self._last = time.monotonic()
+        try:
+            yield
+        finally:
+            with self._changed:
+                self._in_flight -= 1
+                self._last = time.monotonic()
+                self._changed.notify_all()
+
+    def wait_quiet(self, limit_seconds: float) -> float:
+        """Wait until nothing is in flight and nothing was received for `quiet_seconds`.
+
+        Returns the seconds waited; gives up after `limit_seconds`.
+        """
+        started = time.monotonic()
+        deadline = started + limit_seconds
+        with self._changed:
+            while True:
+                now = time.monotonic()
+                quiet_at = self._last + self.quiet_seconds
+                if (self._in_flight == 0 and now >= quiet_at) or now >= deadline:
+                    break
+                wake = deadline if self._in_flight else min(quiet_at, deadline)
+                self._changed.wait(timeout=wake - now)
+        waited = time.monotonic() - started
+        self.yielded_seconds += waited
+        return waited
 
 
 @dataclass(frozen=True)
@@ -97,7 +148,15 @@ class SqsEventSource:
         wait_seconds: int = 0,
         failed_visibility_seconds: int | None = None,
         duplicate_deliveries: bool = False,
+        activity: Activity | None = None,
+        yields_to: Activity | None = None,
+        max_yield_seconds: float = 3.0,
     ) -> None:
+        """`activity` records this source's deliveries; with `yields_to`, every poll
+        first waits (at most `max_yield_seconds`) until that activity is quiet."""
+        self.activity = activity
+        self.yields_to = yields_to
+        self.max_yield_seconds = max_yield_seconds
         self.sqs = sqs
         self.duplicate_deliveries = duplicate_deliveries
         self.queue_url = queue_url
@@ -111,6 +170,8 @@ class SqsEventSource:
         self._receiving = _receive_lock(queue_url)
 
     def poll_once(self) -> PollResult:
+        if self.yields_to is not None:
+            self.yields_to.wait_quiet(self.max_yield_seconds)
         # Another poller receiving for as long as a long poll lasts counts as an empty
         # poll, so a poller's owner gets to stop it between polls.
         if not self._receiving.acquire(timeout=max(self.wait_seconds, 0.1)):
@@ -128,9 +189,10 @@ class SqsEventSource:
         messages = response.get("Messages", [])
         if not messages:
             return PollResult(0, 0, 0)
-        failures = self._deliver(messages)
-        if self.duplicate_deliveries:
-            failures |= self._deliver([_received_again(message) for message in messages])
+        with self.activity.delivering() if self.activity else nullcontext():
+            failures = self._deliver(messages)
+            if self.duplicate_deliveries:
+                failures |= self._deliver([_received_again(message) for message in messages])
         done = [message for message in messages if message["MessageId"] not in failures]
         for start in range(0, len(done), 10):
             self.sqs.delete_message_batch(

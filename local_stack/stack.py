@@ -41,7 +41,7 @@ from local_stack.admin import AdminServer
 from local_stack.auth import CognitoVerifier
 from local_stack.gateway import Gateway
 from local_stack.journal import JOURNAL_FILE, Journal
-from local_stack.mappings import EventSourceMappings
+from local_stack.mappings import YIELDING, EventSourceMappings
 from local_stack.moto_server import MotoServer, point_boto3_at, start_moto
 from local_stack.runtime import LambdaRuntime
 from local_stack.s3_push import S3PushDelivery, function_name_resolver
@@ -203,6 +203,7 @@ class LocalStack:
             stream_idle_sleep=0.1,
             stream_positions=(restored or {}).get("stream_positions"),
             duplicate_deliveries=config.duplicate_deliveries,
+            yielding=YIELDING,
         )
         self.mappings.start()
         if self.moto is not None:
