@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass
 import pulumi
 import pulumi_aws as aws
 
+from infra_pulumi.functions import ALIAS_NAME, Invocable
 from infra_pulumi.routes import ROOT, GatewayMethod, parent_path, resource_paths, route_model
 from resources.definitions import PUBLIC_ROUTES, Naming, RouteSpec
 
@@ -26,7 +27,8 @@ GATEWAY_ERRORS = {
 @dataclass(frozen=True)
 class ApiArgs:
     naming: Naming
-    function: aws.lambda_.Function
+    #: The API function, or its alias where it has provisioned concurrency.
+    function: Invocable
     user_pool: aws.cognito.UserPool
     #: The page's origin: API Gateway's own error answers carry it as CORS allows.
     site_origin: str
@@ -125,6 +127,7 @@ class Api(pulumi.ComponentResource):
             "api-invokes-function",
             action="lambda:InvokeFunction",
             function=args.function.name,
+            qualifier=args.function.qualifier,
             principal="apigateway.amazonaws.com",
             source_arn=pulumi.Output.concat(self.rest_api.execution_arn, "/*/*"),
             opts=child,
@@ -133,8 +136,12 @@ class Api(pulumi.ComponentResource):
             "deployment",
             rest_api=self.rest_api.id,
             description="Retake's routes",
-            # A new deployment whenever the routes or the gateway's answers change.
-            triggers={"routes": fingerprint(model, args.site_origin)},
+            # A new deployment whenever the routes, the gateway's answers or the target change.
+            triggers={
+                "routes": fingerprint(
+                    model, args.site_origin, aliased=args.function.alias is not None
+                )
+            },
             opts=pulumi.ResourceOptions(
                 parent=self, depends_on=[*self.methods.values(), *integrations, *responses]
             ),
@@ -163,10 +170,12 @@ def error_template(code: str) -> str:
     return body.replace('"MESSAGE"', "$context.error.messageString")
 
 
-def fingerprint(model: Sequence[GatewayMethod], site_origin: str) -> str:
-    described = {
+def fingerprint(model: Sequence[GatewayMethod], site_origin: str, aliased: bool = False) -> str:
+    described: dict[str, object] = {
         "methods": [asdict(method) for method in model],
         "origin": site_origin,
         "errors": GATEWAY_ERRORS,
     }
+    if aliased:  # the integrations call the function's alias instead of the function
+        described["alias"] = ALIAS_NAME
     return hashlib.sha256(json.dumps(described, sort_keys=True).encode()).hexdigest()

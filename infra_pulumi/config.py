@@ -50,6 +50,10 @@ _DASHED_WEBSITE_REGIONS = frozenset(
 )
 
 
+#: The keys of `retake:functions.<name>`.
+FUNCTION_KEYS = ("memoryMb", "timeoutSeconds", "reservedConcurrency", "provisionedConcurrency")
+
+
 class ConfigError(ValueError):
     """The stack's configuration cannot be deployed; the message says what to change."""
 
@@ -60,15 +64,25 @@ class MissingArchive(ConfigError):
 
 @dataclass(frozen=True)
 class FunctionSettings:
-    """A function's size and limits; `reserved_concurrency` None leaves it unreserved."""
+    """A function's size and limits; `reserved_concurrency` None leaves it unreserved.
+
+    `provisioned_concurrency` above 0 deploys an alias with that many environments
+    kept initialised (billed by the hour, idle or not).
+    """
 
     memory_mb: int
     timeout_seconds: int
     reserved_concurrency: int | None
+    provisioned_concurrency: int = 0
 
     @classmethod
     def of(cls, spec: FunctionSpec) -> FunctionSettings:
-        return cls(spec.memory_mb, spec.timeout_seconds, spec.reserved_concurrency)
+        return cls(
+            spec.memory_mb,
+            spec.timeout_seconds,
+            spec.reserved_concurrency,
+            spec.provisioned_concurrency,
+        )
 
 
 @dataclass(frozen=True)
@@ -79,7 +93,8 @@ class StackConfig:
     name_prefix: str = DEFAULT_PREFIX
     #: Physical names for buckets by logical name (bucket names are global across AWS).
     bucket_names: Mapping[str, str] = field(default_factory=dict)
-    #: Per-function overrides of `FunctionSpec`'s memory, timeout and reserved concurrency.
+    #: Per-function overrides of `FunctionSpec`'s memory, timeout, reserved and provisioned
+    #: concurrency.
     function_overrides: Mapping[str, FunctionSettings] = field(default_factory=dict)
     #: False leaves every function unreserved (for accounts whose concurrency quota is low).
     reserve_concurrency: bool = True
@@ -137,7 +152,23 @@ class StackConfig:
             )
         if self.max_upload_bytes <= 0:
             raise ConfigError("retake:maxUploadBytes must be positive")
+        self._check_provisioned_fits_reserved()
         self._check_timeouts_fit_visibility()
+
+    def _check_provisioned_fits_reserved(self) -> None:
+        # Lambda refuses more provisioned environments than the function may run at once.
+        for spec in FUNCTIONS:
+            settings = self.function(spec)
+            provisioned, reserved = settings.provisioned_concurrency, settings.reserved_concurrency
+            if provisioned < 0:
+                raise ConfigError(
+                    f"retake:functions.{spec.name}.provisionedConcurrency must be 0 or more"
+                )
+            if reserved is not None and provisioned > reserved:
+                raise ConfigError(
+                    f"retake:functions.{spec.name}.provisionedConcurrency ({provisioned}) exceeds "
+                    f"its reservedConcurrency ({reserved})"
+                )
 
     def _check_timeouts_fit_visibility(self) -> None:
         # Lambda refuses an SQS mapping whose function may run longer than the
@@ -196,7 +227,8 @@ def function_overrides(raw: Mapping[str, Any]) -> dict[str, FunctionSettings]:
     """`retake:functions` ({"render": {"memoryMb": 2048}}) over each FunctionSpec's values.
 
     `reservedConcurrency: null` leaves a function unreserved (accounts with a low
-    concurrency quota cannot reserve any).
+    concurrency quota cannot reserve any); `provisionedConcurrency: 0` turns
+    provisioned concurrency off.
     """
     by_name = {spec.name: spec for spec in FUNCTIONS}
     settings: dict[str, FunctionSettings] = {}
@@ -204,13 +236,16 @@ def function_overrides(raw: Mapping[str, Any]) -> dict[str, FunctionSettings]:
         if name not in by_name:
             raise ConfigError(f"retake:functions names an unknown function {name!r}")
         default = FunctionSettings.of(by_name[name])
-        unknown = sorted(set(values) - {"memoryMb", "timeoutSeconds", "reservedConcurrency"})
+        unknown = sorted(set(values) - set(FUNCTION_KEYS))
         if unknown:
             raise ConfigError(f"retake:functions.{name} has unknown keys {unknown}")
         settings[name] = FunctionSettings(
             memory_mb=int(values.get("memoryMb", default.memory_mb)),
             timeout_seconds=int(values.get("timeoutSeconds", default.timeout_seconds)),
             reserved_concurrency=values.get("reservedConcurrency", default.reserved_concurrency),
+            provisioned_concurrency=int(
+                values.get("provisionedConcurrency", default.provisioned_concurrency)
+            ),
         )
     return settings
 

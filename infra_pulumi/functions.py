@@ -1,4 +1,11 @@
-"""Lambda: one function per definition, its role, log group and event-source mappings."""
+"""Lambda: one function per definition, its role, log group and event-source mappings.
+
+A function with provisioned concurrency is published as a version on every
+change, with an alias (`live`) on that version and the provisioned concurrency
+on the alias. Provisioned environments serve only invocations of the alias, so
+everything that invokes such a function (its event-source mappings, and any
+schedule, notification or API integration) targets the alias: see `Invocable`.
+"""
 
 from __future__ import annotations
 
@@ -43,6 +50,34 @@ ARCHITECTURE = "x86_64"
 #: Lambda's lower bound for an SQS mapping's maximum concurrency.
 MIN_MAPPING_CONCURRENCY = 2
 METRICS_NAMESPACE = "Retake"
+#: The alias that carries a function's provisioned concurrency.
+ALIAS_NAME = "live"
+
+
+@dataclass(frozen=True)
+class Invocable:
+    """What other services invoke: the function, or its alias when it has one."""
+
+    function: aws.lambda_.Function
+    alias: aws.lambda_.Alias | None = None
+
+    @property
+    def arn(self) -> pulumi.Output[str]:
+        return self.alias.arn if self.alias else self.function.arn
+
+    @property
+    def invoke_arn(self) -> pulumi.Output[str]:
+        """The ARN API Gateway's integrations call."""
+        return self.alias.invoke_arn if self.alias else self.function.invoke_arn
+
+    @property
+    def name(self) -> pulumi.Output[str]:
+        """The function's name (a permission on the alias names it with `qualifier`)."""
+        return self.function.name
+
+    @property
+    def qualifier(self) -> pulumi.Output[str] | None:
+        return self.alias.name if self.alias else None
 
 
 @dataclass(frozen=True)
@@ -66,6 +101,11 @@ class Functions(pulumi.ComponentResource):
     """
 
     functions: dict[str, aws.lambda_.Function]
+    #: Aliases, and their provisioned concurrency, of the functions that have it.
+    aliases: dict[str, aws.lambda_.Alias]
+    provisioned: dict[str, aws.lambda_.ProvisionedConcurrencyConfig]
+    #: What to invoke, per function: its alias where it has one.
+    invocables: dict[str, Invocable]
     roles: dict[str, aws.iam.Role]
     policies: dict[str, aws.iam.RolePolicy]
     mappings: list[aws.lambda_.EventSourceMapping]
@@ -89,8 +129,16 @@ class Functions(pulumi.ComponentResource):
         code_hash = archive_hash(config.functions_archive)
         environment = self._environment(args)
         self.functions, self.roles, self.policies = {}, {}, {}
+        self.aliases, self.provisioned = {}, {}
         for spec in args.functions:
             self.functions[spec.name] = self._function(spec, args, layer, code_hash, environment)
+            provisioned = config.function(spec).provisioned_concurrency
+            if provisioned:
+                self._provision(spec, provisioned)
+        self.invocables = {
+            name: Invocable(function, self.aliases.get(name))
+            for name, function in self.functions.items()
+        }
         self.mappings = [self._queue_mapping(consumer, args) for consumer in args.consumers]
         self.mappings += [self._stream_mapping(spec, args) for spec in args.stream_consumers]
         self.register_outputs({name: function.arn for name, function in self.functions.items()})
@@ -142,6 +190,8 @@ class Functions(pulumi.ComponentResource):
             layers=[layer.arn],
             memory_size=settings.memory_mb,
             timeout=settings.timeout_seconds,
+            # A version per change, for the alias that carries provisioned concurrency.
+            publish=settings.provisioned_concurrency > 0,
             # -1: unreserved, drawing on the account's shared pool.
             reserved_concurrent_executions=(
                 -1 if settings.reserved_concurrency is None else settings.reserved_concurrency
@@ -154,6 +204,26 @@ class Functions(pulumi.ComponentResource):
             ),
             # The log group first, or Lambda creates it without the retention.
             opts=pulumi.ResourceOptions(parent=self, depends_on=[logs, policy]),
+        )
+
+    def _provision(self, spec: FunctionSpec, environments: int) -> None:
+        """The alias on the latest version, with `environments` kept initialised on it."""
+        function = self.functions[spec.name]
+        alias = aws.lambda_.Alias(
+            f"{spec.name}-{ALIAS_NAME}",
+            name=ALIAS_NAME,
+            description=f"The published version, with {environments} provisioned environments",
+            function_name=function.name,
+            function_version=function.version,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        self.aliases[spec.name] = alias
+        self.provisioned[spec.name] = aws.lambda_.ProvisionedConcurrencyConfig(
+            f"{spec.name}-provisioned",
+            function_name=function.name,
+            qualifier=alias.name,
+            provisioned_concurrent_executions=environments,
+            opts=pulumi.ResourceOptions(parent=self),
         )
 
     @staticmethod
@@ -182,7 +252,7 @@ class Functions(pulumi.ComponentResource):
         return aws.lambda_.EventSourceMapping(
             f"{consumer.queue.name}{suffix}-to-{consumer.function}",
             event_source_arn=source.arn,
-            function_name=self.functions[consumer.function].arn,
+            function_name=self.invocables[consumer.function].arn,
             batch_size=consumer.batch_size,
             maximum_batching_window_in_seconds=consumer.batching_window_seconds or None,
             function_response_types=["ReportBatchItemFailures"],
@@ -204,7 +274,7 @@ class Functions(pulumi.ComponentResource):
         return aws.lambda_.EventSourceMapping(
             f"{spec.table.name}-stream-to-{spec.function}",
             event_source_arn=args.tables[spec.table.name].stream_arn,
-            function_name=self.functions[spec.function].arn,
+            function_name=self.invocables[spec.function].arn,
             starting_position=spec.starting_position,
             batch_size=spec.batch_size,
             bisect_batch_on_function_error=spec.bisect_batch_on_function_error,

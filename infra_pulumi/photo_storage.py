@@ -9,6 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from infra_pulumi.buckets import cors, encrypted_bucket, lifecycle
+from infra_pulumi.functions import Invocable
 from resources.definitions import BUCKETS, BucketSpec, Naming
 
 
@@ -21,8 +22,8 @@ class PhotoStorageArgs:
     naming: Naming
     #: The page's origin, the only one browsers may upload from.
     site_origin: str
-    #: Functions by logical name, for the notifications that push to them.
-    functions: Mapping[str, aws.lambda_.Function]
+    #: What to invoke by logical name (`Functions.invocables`), for the notifications.
+    functions: Mapping[str, Invocable]
     buckets: Sequence[BucketSpec] = field(default_factory=private_buckets)
 
 
@@ -69,6 +70,7 @@ class PhotoStorage(pulumi.ComponentResource):
                 f"{spec.name}-invokes-{function}",
                 action="lambda:InvokeFunction",
                 function=args.functions[function].name,
+                qualifier=args.functions[function].qualifier,
                 principal="s3.amazonaws.com",
                 source_arn=bucket.arn,
                 source_account=account.account_id,

@@ -74,13 +74,13 @@ def deploy(config: StackConfig) -> Deployment:
         ),
     )
     photo_storage = PhotoStorage(
-        "photo-storage", PhotoStorageArgs(naming, config.site_origin, functions.functions)
+        "photo-storage", PhotoStorageArgs(naming, config.site_origin, functions.invocables)
     )
     api = Api(
         "api",
         ApiArgs(
             naming=naming,
-            function=functions.functions[API.name],
+            function=functions.invocables[API.name],
             user_pool=auth.user_pool,
             site_origin=config.site_origin,
             stage_name=config.stage_name,
@@ -97,7 +97,7 @@ def deploy(config: StackConfig) -> Deployment:
         ),
     )
     schedules = (
-        Schedules("schedules", SchedulesArgs(naming, functions.functions, SCHEDULES))
+        Schedules("schedules", SchedulesArgs(naming, functions.invocables, SCHEDULES))
         if config.keep_warm
         else None
     )

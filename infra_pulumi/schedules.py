@@ -10,13 +10,15 @@ import pulumi
 import pulumi_aws as aws
 
 from adapters.keep_warm import keep_warm_event
+from infra_pulumi.functions import Invocable
 from resources.definitions import SCHEDULES, Naming, ScheduleSpec
 
 
 @dataclass(frozen=True)
 class SchedulesArgs:
     naming: Naming
-    functions: Mapping[str, aws.lambda_.Function]
+    #: What to invoke by logical name: the function, or its alias (`Functions.invocables`).
+    functions: Mapping[str, Invocable]
     schedules: Sequence[ScheduleSpec] = SCHEDULES
 
 
@@ -56,6 +58,7 @@ class Schedules(pulumi.ComponentResource):
                     f"{spec.name}-invokes-{target}",
                     action="lambda:InvokeFunction",
                     function=function.name,
+                    qualifier=function.qualifier,
                     principal="events.amazonaws.com",
                     source_arn=rule.arn,
                     opts=child,

@@ -7,13 +7,37 @@ A function has at most `reserved_concurrency` containers (or the `concurrency=`
 override); when they are all busy, `invoke` waits for one to free up, as
 Lambda's throttled event-source mappings do, rather than failing.
 
+A function with `provisioned_concurrency` N keeps at least N live containers,
+as Lambda's provisioned concurrency does: N are initialised in the background
+as the runtime starts, one lost (crashed, timed out, failed its init, killed)
+or retired is replaced in the background, and the idle reaper never takes the
+count below N. An invocation served by one of them is warm: only invocations
+that had to initialise their container count as cold starts. (An idle
+container that dies is noticed by the reaper's next pass, within 5 s, or by
+the next invocation.)
+
 Decisions worth knowing:
 - The most recently used idle container serves next (as in Lambda), so under
   light load the extra containers go cold and get reaped.
+- Provisioned containers are not a separate kind: N is a floor under the live
+  count, whichever containers make it up. While they initialise, an invocation
+  with no idle container starts its own (cold) one if the limit allows, as
+  Lambda spills over to on-demand environments; at the limit it waits, and the
+  first container ready serves it. A concurrency override below N lowers N.
+- Their inits are recorded apart (`provisioned_init_durations_ms`), not as cold
+  starts, and logged as an `INIT_REPORT` line. An init that fails is retried
+  with a growing delay (0.5 s, doubling, at most 30 s), so a broken handler
+  does not spin.
+- `update_env` marks every live container stale and provisions fresh ones at
+  once (as far as the limit allows), as publishing a new version does; stale
+  containers do not count towards N, are retired by `reap_idle(0)` or the idle
+  timeout, and one still initialising is retired as soon as it is ready.
 - A handler that raises leaves its container warm. A container that crashed,
   failed its init or outlived the function's timeout is killed; the next
-  invocation is cold. Init has its own limit (`init_timeout_seconds`, 10 s as
-  in Lambda); the function timeout covers the handler only.
+  invocation is cold unless another container is idle (with provisioned
+  concurrency, one is, while the lost one's replacement initialises). Init
+  has its own limit (`init_timeout_seconds`, 10 s as in Lambda); the function
+  timeout covers the handler only.
 - Memory Size is reported, not enforced. Max Memory Used is the container's
   peak RSS; after a timeout or a crash it is the last value the container sent.
 - Billed Duration is the handler's duration rounded up to the millisecond.
@@ -56,6 +80,10 @@ __all__ = [
 Invoke = Callable[[dict[str, Any]], Any]
 
 DEFAULT_INIT_TIMEOUT_SECONDS = 10.0
+#: The delay before a failed provisioned init is retried: the first, and the most.
+PROVISION_RETRY_SECONDS = 0.5
+PROVISION_RETRY_MAX_SECONDS = 30.0
+_JOIN_SECONDS = 5.0
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 logger = logging.getLogger(__name__)
 
@@ -82,36 +110,57 @@ class FunctionError(Exception):
 @dataclass(frozen=True)
 class FunctionStats:
     invocations: int
+    #: Invocations that had to initialise their container first.
     cold_starts: int
     errors: int
+    #: Initialised containers, idle or busy.
     warm_containers: int
     peak_containers: int
+    #: One per cold start.
     init_durations_ms: tuple[float, ...]
     warm_durations_ms: tuple[float, ...]
+    #: How many containers the runtime keeps initialised for the function.
+    provisioned_concurrency: int = 0
+    #: One per container initialised in advance (not on any invocation's path).
+    provisioned_init_durations_ms: tuple[float, ...] = ()
 
 
 @dataclass(frozen=True)
 class ContainerCount:
+    #: Every container the function holds: initialising, idle or busy.
     live: int
+    #: Serving an invocation (a cold start included).
     busy: int
+    #: Being initialised in advance for provisioned concurrency.
+    initialising: int = 0
 
 
 @dataclass
 class _Pool:
-    """One function's containers: idle ones, a concurrency limit, and its statistics."""
+    """One function's containers: idle ones, a concurrency limit, a floor, and its statistics."""
 
     spec: FunctionSpec
     limit: int
+    #: Live containers to keep, fresh ones only (provisioned concurrency).
+    provisioned: int = 0
     condition: threading.Condition = field(default_factory=threading.Condition)
     idle: list[ContainerProcess] = field(default_factory=list)
     live: set[ContainerProcess] = field(default_factory=set)
+    #: Live containers being initialised in advance, not yet serving.
+    initialising: set[ContainerProcess] = field(default_factory=set)
+    #: Live containers started before the last environment change.
+    stale: set[ContainerProcess] = field(default_factory=set)
     closed: bool = False
+    #: Advance inits that failed in a row, and when (monotonic) to try the next.
+    failed_inits: int = 0
+    retry_at: float = 0.0
     invocations: int = 0
     cold_starts: int = 0
     errors: int = 0
     peak: int = 0
     init_durations_ms: list[float] = field(default_factory=list)
     warm_durations_ms: list[float] = field(default_factory=list)
+    provisioned_init_durations_ms: list[float] = field(default_factory=list)
 
     def acquire(self) -> ContainerProcess:
         """A warm container if one is idle, else a new (unstarted) one, else wait."""
@@ -123,7 +172,7 @@ class _Pool:
                     container = self.idle.pop()
                     if container.alive():
                         return container
-                    self.live.discard(container)
+                    self._forget(container)
                     container.close()
                 if len(self.live) < self.limit:
                     container = ContainerProcess(self.spec)
@@ -139,21 +188,98 @@ class _Pool:
                 container.last_used = time.monotonic()
                 self.idle.append(container)
             else:
-                self.live.discard(container)
+                self._forget(container)
             self.condition.notify()
         if not keep:
             container.close()
 
     def take_idle(self, idle_before: float) -> list[ContainerProcess]:
-        """Remove the containers idle since before `idle_before` (monotonic)."""
+        """Remove the idle containers that died, and those idle since before `idle_before`.
+
+        Stale containers go whenever they are expired; fresh ones only while more
+        than `provisioned` fresh ones stay live, least recently used first.
+        """
         with self.condition:
-            expired = [c for c in self.idle if c.last_used < idle_before]
+            dead = [c for c in self.idle if not c.alive()]
+            expired = sorted(
+                (c for c in self.idle if c.last_used < idle_before and c not in dead),
+                key=lambda c: c.last_used,
+            )
+            fresh = len(self.live - self.stale) - sum(1 for c in dead if c not in self.stale)
+            taken = list(dead)
             for container in expired:
+                if container in self.stale:
+                    taken.append(container)
+                elif fresh > self.provisioned:
+                    taken.append(container)
+                    fresh -= 1
+            for container in taken:
                 self.idle.remove(container)
-                self.live.discard(container)
-            if expired:
+                self._forget(container)
+            if taken:
                 self.condition.notify_all()
-            return expired
+            return taken
+
+    def reserve_provisioned(self) -> list[ContainerProcess]:
+        """New (unstarted) containers that bring the fresh live count up to `provisioned`.
+
+        They count as live, and as initialising, from now on; the limit still holds.
+        """
+        with self.condition:
+            if self.closed or time.monotonic() < self.retry_at:
+                return []
+            missing = self.provisioned - len(self.live - self.stale)
+            count = max(0, min(missing, self.limit - len(self.live)))
+            containers = [ContainerProcess(self.spec) for _ in range(count)]
+            self.live.update(containers)
+            self.initialising.update(containers)
+            self.peak = max(self.peak, len(self.live))
+            return containers
+
+    def put_in_service(self, container: ContainerProcess, init_ms: float) -> bool:
+        """A container initialised in advance starts serving; False when it must go instead.
+
+        It must go if the runtime shut down or the environment changed during its init.
+        """
+        with self.condition:
+            self.failed_inits, self.retry_at = 0, 0.0
+            self.initialising.discard(container)
+            serve = not self.closed and container not in self.stale
+            if serve:
+                container.last_used = time.monotonic()
+                self.idle.append(container)
+                self.provisioned_init_durations_ms.append(init_ms)
+            else:
+                self._forget(container)
+            self.condition.notify()
+            return serve
+
+    def init_failed(self, container: ContainerProcess) -> float:
+        """Forget a container whose advance init failed; the delay before trying again."""
+        with self.condition:
+            self._forget(container)
+            self.failed_inits += 1
+            self.condition.notify()
+            delay = min(
+                PROVISION_RETRY_SECONDS * 2 ** (self.failed_inits - 1), PROVISION_RETRY_MAX_SECONDS
+            )
+            self.retry_at = time.monotonic() + delay
+            return float(delay)
+
+    def retry_in(self) -> float:
+        """Seconds until advance inits may be tried again (0: now)."""
+        with self.condition:
+            return max(0.0, self.retry_at - time.monotonic())
+
+    def mark_stale(self) -> None:
+        with self.condition:
+            self.stale = set(self.live)
+
+    def _forget(self, container: ContainerProcess) -> None:
+        """Drop a container that no longer counts as live (the caller holds the lock)."""
+        self.live.discard(container)
+        self.initialising.discard(container)
+        self.stale.discard(container)
 
     def close(self) -> tuple[list[ContainerProcess], list[ContainerProcess]]:
         """Refuse new work; hand back (idle, busy) containers."""
@@ -163,6 +289,8 @@ class _Pool:
             busy = [c for c in self.live if c not in idle]
             self.idle.clear()
             self.live.clear()
+            self.initialising.clear()
+            self.stale.clear()
             self.condition.notify_all()
             return idle, busy
 
@@ -184,15 +312,23 @@ class _Pool:
                 invocations=self.invocations,
                 cold_starts=self.cold_starts,
                 errors=self.errors,
-                warm_containers=sum(1 for c in self.live if c.process is not None),
+                warm_containers=sum(
+                    1 for c in self.live if c.process is not None and c not in self.initialising
+                ),
                 peak_containers=self.peak,
                 init_durations_ms=tuple(self.init_durations_ms),
                 warm_durations_ms=tuple(self.warm_durations_ms),
+                provisioned_concurrency=self.provisioned,
+                provisioned_init_durations_ms=tuple(self.provisioned_init_durations_ms),
             )
 
     def count(self) -> ContainerCount:
         with self.condition:
-            return ContainerCount(live=len(self.live), busy=len(self.live) - len(self.idle))
+            return ContainerCount(
+                live=len(self.live),
+                busy=len(self.live) - len(self.idle) - len(self.initialising),
+                initialising=len(self.initialising),
+            )
 
 
 class LambdaRuntime:
@@ -212,17 +348,26 @@ class LambdaRuntime:
             if name not in limits or limit < 1:
                 raise ValueError(f"bad concurrency override {name}={limit}")
             limits[name] = limit
-        self._pools = {spec.name: _Pool(spec, limits[spec.name]) for spec in functions}
+        self._pools = {
+            spec.name: _Pool(
+                spec, limits[spec.name], min(spec.provisioned_concurrency, limits[spec.name])
+            )
+            for spec in functions
+        }
         self._env = dict(env)
         self._idle_timeout = idle_timeout_seconds
         self._init_timeout = init_timeout_seconds
         self._log: Log = log or logger.info
         self._stopping = threading.Event()
+        self._provisioners: set[threading.Thread] = set()
+        self._provisioners_lock = threading.Lock()
         self._reaper = threading.Thread(
             target=self._reap_forever, name="lambda-reaper", daemon=True
         )
         self._reaper.start()
         atexit.register(self.shutdown)
+        for pool in self._pools.values():
+            self._provision(pool)
 
     def __enter__(self) -> LambdaRuntime:
         return self
@@ -244,6 +389,7 @@ class LambdaRuntime:
             {"request_id": request_id, "event": event, "timeout_ms": spec.timeout_seconds * 1000}
         )
         container = pool.acquire()
+        self._provision(pool)  # acquiring may have found idle containers dead
         cold = container.process is None
         init_ms: float | None = None
         sent = time.monotonic()
@@ -254,6 +400,7 @@ class LambdaRuntime:
             response = container.call(frame, sent + spec.timeout_seconds)
         except ContainerLost as lost:
             pool.release(container, healthy=False)
+            self._provision(pool)
             elapsed_ms = (time.monotonic() - sent) * 1000
             message = lost.message
             if lost.error_type == "Sandbox.Timedout":
@@ -265,6 +412,7 @@ class LambdaRuntime:
             raise FunctionError(function_name, request_id, lost.error_type, message) from None
         except BaseException:
             pool.release(container, healthy=False)
+            self._provision(pool)
             raise
         pool.release(container, healthy=True)
         pool.record(cold, init_ms, response["duration_ms"], error=not response["ok"])
@@ -304,21 +452,31 @@ class LambdaRuntime:
     def update_env(self, changes: Mapping[str, str | None]) -> None:
         """Set (or with None, remove) variables of containers started from now on.
 
-        Running containers keep their environment; `reap_idle(0)` retires the idle ones.
+        Running containers keep their environment; `reap_idle(0)` retires the idle
+        ones. Functions with provisioned concurrency get fresh containers at once, as
+        far as their limit allows, and the rest once the old ones are retired.
         """
         for name, value in changes.items():
             if value is None:
                 self._env.pop(name, None)
             else:
                 self._env[name] = value
+        for pool in self._pools.values():
+            pool.mark_stale()
+            self._provision(pool)
 
     def reap_idle(self, idle_for: float | None = None) -> int:
         """Stop the containers idle longer than `idle_for` (default: the idle timeout).
 
-        Returns how many were stopped; `reap_idle(0)` stops every idle container.
+        Returns how many were stopped; `reap_idle(0)` stops every idle container but
+        the fresh ones a function's provisioned concurrency keeps. Idle containers
+        found dead are cleared away (and counted) too.
         """
         idle_before = time.monotonic() - (self._idle_timeout if idle_for is None else idle_for)
-        expired = [c for pool in self._pools.values() for c in pool.take_idle(idle_before)]
+        expired: list[ContainerProcess] = []
+        for pool in self._pools.values():
+            expired += pool.take_idle(idle_before)
+            self._provision(pool)
         for container in expired:
             container.close()
         return len(expired)
@@ -343,6 +501,59 @@ class LambdaRuntime:
             container.close()
         if self._reaper is not threading.current_thread():
             self._reaper.join()
+        with self._provisioners_lock:
+            provisioners = list(self._provisioners)
+        for thread in provisioners:
+            if thread is not threading.current_thread():
+                thread.join(_JOIN_SECONDS)
+
+    def _provision(self, pool: _Pool) -> None:
+        """Start initialising, in the background, the containers the pool lacks."""
+        if pool.provisioned == 0 or self._stopping.is_set():
+            return
+        # Held while reserving and starting, so that `shutdown` sees every thread.
+        with self._provisioners_lock:
+            for container in pool.reserve_provisioned():
+                thread = threading.Thread(
+                    target=self._initialise,
+                    args=(pool, container),
+                    name=f"lambda-provision-{pool.spec.name}",
+                    daemon=True,
+                )
+                self._provisioners.add(thread)
+                thread.start()
+
+    def _initialise(self, pool: _Pool, container: ContainerProcess) -> None:
+        """One provisioned container's init; on failure, try again after a delay."""
+        name = pool.spec.name
+        try:
+            try:
+                init_ms = container.start(
+                    self._container_env(pool.spec), self._log, self._init_timeout
+                )
+            except (ContainerLost, RuntimeStopped) as failure:
+                delay = pool.init_failed(container)
+                container.close()
+                if isinstance(failure, ContainerLost) and not self._stopping.is_set():
+                    self._log(
+                        f"INIT_REPORT Function: {name} Provisioned Status: {failure.status}"
+                        f" Error Type: {failure.error_type} Retry In: {delay:.1f} s"
+                    )
+                    while not self._stopping.wait(pool.retry_in()):
+                        if pool.retry_in() == 0:
+                            self._provision(pool)
+                            break
+                return
+            if pool.put_in_service(container, init_ms):
+                self._log(
+                    f"INIT_REPORT Function: {name} Provisioned Init Duration: {init_ms:.2f} ms"
+                )
+            else:
+                container.close()
+                self._provision(pool)
+        finally:
+            with self._provisioners_lock:
+                self._provisioners.discard(threading.current_thread())
 
     def _pool(self, function_name: str) -> _Pool:
         try:

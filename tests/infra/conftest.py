@@ -108,10 +108,16 @@ def computed_outputs(type_: str, inputs: dict[str, Any], resource_id: str) -> di
             return {"arn": f"arn:aws:sns:{region_account}:{name}"}
         case "aws:lambda/function:Function":
             arn = f"arn:aws:lambda:{region_account}:function:{name}"
-            invoke = (
-                f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{arn}/invocations"
-            )
-            return {"arn": arn, "invokeArn": invoke}
+            version = "1" if inputs.get("publish") else "$LATEST"
+            return {
+                "arn": arn,
+                "invokeArn": invoke_arn(arn),
+                "version": version,
+                "qualifiedArn": f"{arn}:{version}",
+            }
+        case "aws:lambda/alias:Alias":
+            arn = f"arn:aws:lambda:{region_account}:function:{inputs['functionName']}:{name}"
+            return {"arn": arn, "invokeArn": invoke_arn(arn)}
         case "aws:lambda/layerVersion:LayerVersion":
             return {"arn": f"arn:aws:lambda:{region_account}:layer:{inputs['layerName']}:1"}
         case "aws:cloudwatch/logGroup:LogGroup":
@@ -137,6 +143,13 @@ def computed_outputs(type_: str, inputs: dict[str, Any], resource_id: str) -> di
         case "aws:cloudwatch/eventRule:EventRule":
             return {"arn": f"arn:aws:events:{region_account}:rule/{name}"}
     return {}
+
+
+def invoke_arn(function_arn: str) -> str:
+    """The ARN API Gateway calls a function (or an alias: a qualified ARN) by."""
+    return (
+        f"arn:aws:apigateway:{REGION}:lambda:path/2015-03-31/functions/{function_arn}/invocations"
+    )
 
 
 @dataclass

@@ -24,6 +24,7 @@ from resources.definitions import (
     STREAM_CONSUMERS,
     TABLES,
     USER_POOL,
+    WORKER,
     WRITE_TABLES,
     Naming,
 )
@@ -43,18 +44,34 @@ COMPONENT_TYPES = {
     "retake:infra:Alarms",
 }
 STACK_TYPE = "pulumi:pulumi:Stack"
+FUNCTION = "aws:lambda/function:Function"
+ALIAS = "aws:lambda/alias:Alias"
+PROVISIONED = "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig"
+MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
 
 
 def queues_by_name(stack: Stack) -> dict[str, Recorded]:
     return {record.inputs["name"]: record for record in stack.of_type("aws:sqs/queue:Queue")}
 
 
+FUNCTION_ARN = "arn:aws:lambda:eu-west-1:123456789012:function:"
+
+
 def functions_by_arn(stack: Stack) -> dict[str, str]:
-    """Function ARN (as the mocks computed it) -> logical function name."""
-    return {
-        f"arn:aws:lambda:eu-west-1:123456789012:function:{record.inputs['name']}": record.name
-        for record in stack.of_type("aws:lambda/function:Function")
-    }
+    """Function or alias ARN (as the mocks computed it) -> logical function name."""
+    names = {record.inputs["name"]: record.name for record in stack.of_type(FUNCTION)}
+    by_arn = {f"{FUNCTION_ARN}{name}": logical for name, logical in names.items()}
+    for alias in stack.of_type(ALIAS):
+        function = alias.inputs["functionName"]
+        by_arn[f"{FUNCTION_ARN}{function}:{alias.inputs['name']}"] = names[function]
+    return by_arn
+
+
+def invoked_arn(stack: Stack, function: str) -> str:
+    """What invoking a function targets: its alias if it has one, else the function itself."""
+    name = stack.one(FUNCTION, function).inputs["name"]
+    aliases = [a for a in stack.of_type(ALIAS) if a.inputs["functionName"] == name]
+    return f"{FUNCTION_ARN}{name}" + "".join(f":{alias.inputs['name']}" for alias in aliases)
 
 
 # -- components ------------------------------------------------------------------------
@@ -80,6 +97,8 @@ def test_each_kind_of_resource_is_parented_to_the_component_of_its_concern(stack
         "aws:lambda/function:Function": "retake:infra:Functions",
         "aws:iam/role:Role": "retake:infra:Functions",
         "aws:lambda/eventSourceMapping:EventSourceMapping": "retake:infra:Functions",
+        ALIAS: "retake:infra:Functions",
+        PROVISIONED: "retake:infra:Functions",
         "aws:apigateway/method:Method": "retake:infra:Api",
         "aws:cognito/userPool:UserPool": "retake:infra:Auth",
         "aws:s3/bucketNotification:BucketNotification": "retake:infra:PhotoStorage",
@@ -218,6 +237,41 @@ def test_each_function_logs_to_its_own_group_with_the_retention(stack: Stack) ->
         assert groups[group]["retentionInDays"] == 30
 
 
+def test_only_the_worker_is_published_with_an_alias_holding_its_provisioned_concurrency(
+    stack: Stack,
+) -> None:
+    (alias,) = stack.of_type(ALIAS)
+    (provisioned,) = stack.of_type(PROVISIONED)
+
+    worker = stack.one(FUNCTION, WORKER.name).inputs
+    assert worker["publish"] is True
+    assert (alias.inputs["functionName"], alias.inputs["name"]) == (worker["name"], "live")
+    assert alias.inputs["functionVersion"] == "1"  # the version the mocks published
+    assert provisioned.inputs["functionName"] == worker["name"]
+    assert provisioned.inputs["qualifier"] == "live"
+    assert provisioned.inputs["provisionedConcurrentExecutions"] == 2
+    assert WORKER.provisioned_concurrency == 2
+    for spec in FUNCTIONS:
+        if spec is not WORKER:
+            assert spec.provisioned_concurrency == 0
+            assert not stack.one(FUNCTION, spec.name).inputs.get("publish"), spec.name
+
+
+def test_every_mapping_invokes_the_workers_alias_or_an_unaliased_function(stack: Stack) -> None:
+    mappings = stack.of_type(MAPPING)
+    functions = functions_by_arn(stack)
+    worker_alias = f"{FUNCTION_ARN}{NAMING.function(WORKER)}:live"
+    to_worker = [m.inputs for m in mappings if functions[m.inputs["functionName"]] == "worker"]
+
+    assert len(to_worker) == sum(1 for consumer in CONSUMERS if consumer.function == "worker") == 2
+    assert all(mapping["functionName"] == worker_alias for mapping in to_worker)
+    for mapping in mappings:
+        function = functions[mapping.inputs["functionName"]]
+        assert mapping.inputs["functionName"] == invoked_arn(stack, function)
+        if function != "worker":
+            assert mapping.inputs["functionName"] == f"{FUNCTION_ARN}{NAMING.prefix}-{function}"
+
+
 def sqs_mappings(stack: Stack) -> list[Recorded]:
     return [
         record
@@ -331,11 +385,17 @@ def test_keep_warm_pings_exactly_the_keep_warm_functions_at_the_defined_rate(
     )
     assert all(is_keep_warm(json.loads(target.inputs["input"])) for target in targets)
     invokers = [
-        record.inputs["function"]
+        record.inputs
         for record in stack.of_type("aws:lambda/permission:Permission")
         if record.inputs["principal"] == "events.amazonaws.com"
     ]
     assert len(invokers) == len(targets)
+    # the worker is pinged where its mappings send commands: on its alias
+    assert {target.inputs["arn"] for target in targets} == {
+        invoked_arn(stack, spec.name) for spec in FUNCTIONS if spec.keep_warm
+    }
+    assert [p.get("qualifier") for p in invokers if p["function"] == "retake-worker"] == ["live"]
+    assert all("qualifier" not in p for p in invokers if p["function"] != "retake-worker")
 
 
 # -- API Gateway -----------------------------------------------------------------------
@@ -582,6 +642,51 @@ def test_concurrency_can_be_left_unreserved_for_small_accounts(
     )
 
 
+def test_provisioned_concurrency_is_a_per_function_setting(
+    make_config: Callable[..., StackConfig],
+) -> None:
+    # given: none for the worker, one environment for the API
+    config = make_config(
+        function_overrides={
+            "worker": FunctionSettings(256, 30, 4, provisioned_concurrency=0),
+            "api": FunctionSettings(512, 30, 4, provisioned_concurrency=1),
+        }
+    )
+
+    stack = run_program(config)
+
+    (alias,) = stack.of_type(ALIAS)
+    (provisioned,) = stack.of_type(PROVISIONED)
+    assert alias.inputs["functionName"] == "retake-api"
+    assert provisioned.inputs["provisionedConcurrentExecutions"] == 1
+    assert not stack.one(FUNCTION, "worker").inputs.get("publish")
+    functions = functions_by_arn(stack)
+    to_worker = [
+        m for m in stack.of_type(MAPPING) if functions[m.inputs["functionName"]] == "worker"
+    ]
+    assert {m.inputs["functionName"] for m in to_worker} == {f"{FUNCTION_ARN}retake-worker"}
+    # API Gateway calls the API's alias, allowed to by a permission on the alias
+    alias_arn = f"{FUNCTION_ARN}retake-api:live"
+    integrations = stack.of_type("aws:apigateway/integration:Integration")
+    assert integrations and all(
+        i.inputs["uri"].endswith(f"/functions/{alias_arn}/invocations") for i in integrations
+    )
+    (permission,) = [
+        record.inputs
+        for record in stack.of_type("aws:lambda/permission:Permission")
+        if record.inputs["principal"] == "apigateway.amazonaws.com"
+    ]
+    assert (permission["function"], permission["qualifier"]) == ("retake-api", "live")
+
+
+def test_provisioned_concurrency_stays_when_concurrency_is_left_unreserved(
+    make_config: Callable[..., StackConfig],
+) -> None:
+    config = make_config(reserve_concurrency=False)
+
+    assert config.function(WORKER) == FunctionSettings(256, 30, None, provisioned_concurrency=2)
+
+
 def test_the_stack_configuration_is_read_from_pulumis_keys(archives: Path) -> None:
     from pulumi.runtime.config import CONFIG, set_all_config
 
@@ -593,7 +698,10 @@ def test_the_stack_configuration_is_read_from_pulumis_keys(archives: Path) -> No
             "retake:keepWarm": "false",
             "retake:logRetentionDays": "14",
             "retake:functions": json.dumps(
-                {"render": {"memoryMb": 3008, "reservedConcurrency": None}}
+                {
+                    "render": {"memoryMb": 3008, "reservedConcurrency": None},
+                    "worker": {"provisionedConcurrency": 1},
+                }
             ),
             "retake:bucketNames": json.dumps({"photos": "gallery-photos-8d2f"}),
             "retake:archiveDir": str(archives),
@@ -611,6 +719,9 @@ def test_the_stack_configuration_is_read_from_pulumis_keys(archives: Path) -> No
     assert config.log_retention_days == 14
     render = next(spec for spec in FUNCTIONS if spec.name == "render")
     assert config.function(render) == FunctionSettings(3008, render.timeout_seconds, None)
+    assert config.function(WORKER) == FunctionSettings(
+        WORKER.memory_mb, WORKER.timeout_seconds, WORKER.reserved_concurrency, 1
+    )
     assert config.naming.bucket(PHOTOS_BUCKET) == "gallery-photos-8d2f"
     assert config.site_origin == "http://gallery-site.s3-website.eu-central-1.amazonaws.com"
 
@@ -627,6 +738,14 @@ def test_a_missing_archive_names_make_package(tmp_path: Path) -> None:
         ({"function_overrides": {"nope": FunctionSettings(128, 3, None)}}, "unknown functions"),
         ({"log_retention_days": 10}, "logRetentionDays"),
         ({"function_overrides": {"worker": FunctionSettings(256, 90, 4)}}, "visibility timeout"),
+        (
+            {"function_overrides": {"worker": FunctionSettings(256, 30, 1, 2)}},
+            r"worker.provisionedConcurrency \(2\) exceeds its reservedConcurrency \(1\)",
+        ),
+        (
+            {"function_overrides": {"api": FunctionSettings(512, 30, None, -1)}},
+            "api.provisionedConcurrency must be 0 or more",
+        ),
     ],
 )
 def test_a_configuration_that_cannot_deploy_is_refused_with_what_to_change(

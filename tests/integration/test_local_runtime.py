@@ -78,7 +78,7 @@ def make_runtime(log: list[str]) -> Iterator[MakeRuntime]:
 
     def make(*functions: FunctionSpec, **options: Any) -> LambdaRuntime:
         env = {"AWS_DEFAULT_REGION": "eu-west-1", "RETAKE_TEST_SETTING": "from-the-runtime"}
-        runtime = LambdaRuntime(functions, env, log=log.append, **options)
+        runtime = LambdaRuntime(functions, env, **{"log": log.append, **options})
         runtimes.append(runtime)
         return runtime
 
@@ -280,6 +280,172 @@ def test_shutdown_stops_idle_and_busy_containers_and_refuses_more_work(
         runtime.invoke("slow", {"seconds": 0})
 
 
+def ready(runtime: LambdaRuntime, name: str, containers: int) -> Callable[[], bool]:
+    """Whether the function has exactly `containers` live, all of them idle and initialised."""
+
+    def check() -> bool:
+        count = runtime.containers()[name]
+        return (count.live, count.busy, count.initialising) == (containers, 0, 0)
+
+    return check
+
+
+INIT_REPORT = re.compile(r"^INIT_REPORT Function: (?P<function>\S+) Provisioned (?P<rest>.*)$")
+
+
+def init_reports(log: list[str], name: str) -> list[str]:
+    return [m["rest"] for line in log if (m := INIT_REPORT.match(line)) and m["function"] == name]
+
+
+def test_provisioned_containers_initialise_in_the_background_and_serve_the_first_call_warm(
+    make_runtime: MakeRuntime, log: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RETAKE_TEST_INIT_SECONDS", "0.5")
+
+    runtime = make_runtime(function("poison", reserved_concurrency=3, provisioned_concurrency=2))
+
+    # the constructor did not wait for them
+    assert runtime.containers()["poison"].initialising == 2
+    assert eventually(ready(runtime, "poison", 2), seconds=30)
+    answer = runtime.invoke("poison", {})
+    stats = runtime.stats()["poison"]
+    assert (stats.invocations, stats.cold_starts, stats.errors) == (1, 0, 0)
+    assert stats.init_durations_ms == () and len(stats.warm_durations_ms) == 1
+    assert stats.provisioned_concurrency == 2 and stats.warm_containers == 2
+    assert [duration > 500 for duration in stats.provisioned_init_durations_ms] == [True, True]
+    (report,) = reports(log)
+    assert not report["init"]
+    assert all(rest.startswith("Init Duration: ") for rest in init_reports(log, "poison"))
+    assert len(init_reports(log, "poison")) == 2
+    assert answer["setting"] == "from-the-runtime"
+
+
+def test_a_crashed_provisioned_container_is_replaced_and_the_next_call_is_warm(
+    make_runtime: MakeRuntime,
+) -> None:
+    runtime = make_runtime(function("poison", reserved_concurrency=2, provisioned_concurrency=2))
+    assert eventually(ready(runtime, "poison", 2), seconds=30)
+    crashed = runtime.invoke("poison", {})["pid"]
+
+    with pytest.raises(FunctionError) as raised:
+        runtime.invoke("poison", {"poison": True})  # the most recently used container: `crashed`
+    replacing = runtime.containers()["poison"].live
+    survivor = runtime.invoke("poison", {})["pid"]
+
+    assert raised.value.error_type == "Runtime.ExitError"
+    assert replacing == 2  # the survivor, and the replacement already on its way
+    assert survivor != crashed and not is_running(crashed)
+    # then: a third container replaces the crashed one, in the background
+    assert eventually(ready(runtime, "poison", 2), seconds=30)
+    assert runtime.invoke("poison", {})["pid"] != crashed
+    stats = runtime.stats()["poison"]
+    assert (stats.invocations, stats.cold_starts, stats.errors) == (4, 0, 1)
+    assert len(stats.provisioned_init_durations_ms) == 3
+
+
+def test_the_reaper_never_takes_a_function_below_its_provisioned_containers(
+    make_runtime: MakeRuntime,
+) -> None:
+    runtime = make_runtime(
+        function("echo", reserved_concurrency=2, provisioned_concurrency=1),
+        idle_timeout_seconds=0.2,
+    )
+    assert eventually(ready(runtime, "echo", 1), seconds=30)
+    with ThreadPoolExecutor(max_workers=1) as background:
+        busy = background.submit(runtime.invoke, "echo", {"sleep_seconds": 1})
+        assert eventually(lambda: runtime.containers()["echo"].busy == 1)
+        # given: a second container, started (cold) because the provisioned one is busy
+        extra = runtime.invoke("echo", {})["pid"]
+        provisioned = busy.result()["pid"]
+    assert extra != provisioned and runtime.stats()["echo"].cold_starts == 1
+
+    assert eventually(lambda: not is_running(extra))
+    assert runtime.reap_idle(0) == 0
+    assert runtime.containers()["echo"].live == 1 and is_running(provisioned)
+    assert runtime.invoke("echo", {})["pid"] == provisioned
+    stats = runtime.stats()["echo"]
+    assert stats.cold_starts == 1 and len(stats.provisioned_init_durations_ms) == 1
+
+
+def test_reaping_after_an_environment_change_replaces_provisioned_containers_with_fresh_ones(
+    make_runtime: MakeRuntime,
+) -> None:
+    runtime = make_runtime(function("poison", reserved_concurrency=2, provisioned_concurrency=2))
+    assert eventually(ready(runtime, "poison", 2), seconds=30)
+    before = runtime.invoke("poison", {})
+
+    runtime.update_env({"RETAKE_TEST_SETTING": "after-the-fix"})
+    reaped = runtime.reap_idle(0)
+
+    assert reaped == 2 and not is_running(before["pid"])
+    assert eventually(ready(runtime, "poison", 2), seconds=30)
+    after = runtime.invoke("poison", {})
+    assert (before["setting"], after["setting"]) == ("from-the-runtime", "after-the-fix")
+    assert runtime.stats()["poison"].cold_starts == 0
+
+
+def test_a_container_initialising_when_the_environment_changes_is_replaced_once_ready(
+    make_runtime: MakeRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("RETAKE_TEST_INIT_SECONDS", "0.5")
+    runtime = make_runtime(function("poison", reserved_concurrency=1, provisioned_concurrency=1))
+
+    runtime.update_env({"RETAKE_TEST_SETTING": "after-the-fix"})
+
+    assert eventually(ready(runtime, "poison", 1), seconds=30)
+    assert runtime.invoke("poison", {})["setting"] == "after-the-fix"
+    stats = runtime.stats()["poison"]
+    assert stats.cold_starts == 0 and len(stats.provisioned_init_durations_ms) == 1
+
+
+def test_a_provisioned_init_that_fails_is_tried_again_after_a_growing_delay(
+    make_runtime: MakeRuntime, log: list[str]
+) -> None:
+    failures: list[float] = []
+
+    def note(line: str) -> None:
+        if line.startswith("INIT_REPORT Function: missing Provisioned Status: error"):
+            failures.append(time.monotonic())
+        log.append(line)
+
+    # a reaper pass every 50 ms, and invocations, must not hurry the retries either
+    runtime = make_runtime(
+        function("missing", provisioned_concurrency=1), idle_timeout_seconds=0.2, log=note
+    )
+    with pytest.raises(FunctionError):
+        runtime.invoke("missing", {})
+
+    assert eventually(lambda: len(failures) >= 3, seconds=30)
+
+    first, second, third = init_reports(log, "missing")[:3]
+    failed = "Status: error Error Type: Runtime.ImportModuleError Retry In: "
+    assert (first, second, third) == (f"{failed}0.5 s", f"{failed}1.0 s", f"{failed}2.0 s")
+    assert failures[1] - failures[0] >= 0.5 and failures[2] - failures[1] >= 1.0
+    assert runtime.containers()["missing"].live <= 1
+    assert runtime.stats()["missing"].provisioned_init_durations_ms == ()
+
+
+def test_shutdown_stops_provisioned_containers_mid_init_and_starts_no_more(
+    make_runtime: MakeRuntime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    others = set(_children())
+    monkeypatch.setenv("RETAKE_TEST_INIT_SECONDS", "30")
+    runtime = make_runtime(function("poison", reserved_concurrency=2, provisioned_concurrency=2))
+    assert eventually(lambda: len(set(_children()) - others) == 2)
+
+    started = time.monotonic()
+    runtime.shutdown()
+
+    assert time.monotonic() - started < 10
+    assert set(_children()) - others == set()
+    assert not [t for t in threading.enumerate() if t.name.startswith("lambda-provision-")]
+    runtime.update_env({"RETAKE_TEST_SETTING": "after-the-stop"})
+    assert runtime.reap_idle(0) == 0
+    assert runtime.containers()["poison"].live == 0 and set(_children()) - others == set()
+    with pytest.raises(RuntimeStopped):
+        runtime.invoke("poison", {})
+
+
 def _children() -> list[int]:
     """This process's live child processes, whichever thread started them (Linux /proc)."""
     tasks = Path(f"/proc/{os.getpid()}/task")
@@ -377,3 +543,17 @@ def test_unknown_functions_and_bad_limits_are_refused(make_runtime: MakeRuntime)
         runtime.invoker("nope")
     with pytest.raises(ValueError, match="concurrency"):
         make_runtime(function("echo"), concurrency={"echo": 0})
+    with pytest.raises(ValueError, match="provisioned_concurrency"):
+        function("echo", reserved_concurrency=2, provisioned_concurrency=3)
+
+
+def test_a_concurrency_override_below_the_provisioned_containers_lowers_them(
+    make_runtime: MakeRuntime,
+) -> None:
+    runtime = make_runtime(
+        function("echo", reserved_concurrency=2, provisioned_concurrency=2),
+        concurrency={"echo": 1},
+    )
+
+    assert runtime.stats()["echo"].provisioned_concurrency == 1
+    assert eventually(ready(runtime, "echo", 1), seconds=30)
