@@ -105,13 +105,14 @@ class CommandService:
         undoes: str | None,
         redoes: str | None,
     ) -> Outcome:
-        record = self.log.finish(base.succeeded(commits, undoes=undoes, redoes=redoes))
-        # Links after the outcome: a crash in between is repaired by the redelivery.
-        if record.undoes:
-            self.log.link_undo(record.undoes, record.command_id)
-        if record.redoes:
-            self.log.link_redo(record.redoes, record.command_id)
-        return Outcome(record)
+        # Links before the outcome: once a person sees the undo succeed, its target shows
+        # undone, so their next undo or redo of it is decided on that. The commits are
+        # stored already; a crash before the outcome is finished by the redelivery.
+        if undoes:
+            self.log.link_undo(undoes, base.command_id)
+        if redoes:
+            self.log.link_redo(redoes, base.command_id)
+        return Outcome(self.log.finish(base.succeeded(commits, undoes=undoes, redoes=redoes)))
 
     def _recover(self, base: CommandRecord) -> Outcome:
         """A repeated delivery of an applied command: finish its bookkeeping, report it."""

@@ -86,8 +86,18 @@ def _target(ctx: HandlerContext, command_id: str, force: bool) -> CommandRecord:
     return target
 
 
+def _linked_by_this(ctx: HandlerContext, links: list[str]) -> bool:
+    """Whether the target's latest link is this very command: a repeated delivery.
+
+    The links are written just before the outcome, so a delivery that died in
+    between finds its own link; it goes on, and the store tells it its
+    compensation is already written.
+    """
+    return bool(links) and links[-1] == str(ctx.envelope.command_id)
+
+
 def _undo(ctx: HandlerContext, target: CommandRecord, force: bool) -> None:
-    if target.undone:
+    if target.undone and not _linked_by_this(ctx, target.undone_by):
         raise AlreadyUndone("This command is already undone.", command_id=target.command_id)
     carrier = _record(ctx, target.redone_by[-1]) if target.redone_by else target
     _reverse(ctx, carrier.events, force, target)
@@ -95,7 +105,7 @@ def _undo(ctx: HandlerContext, target: CommandRecord, force: bool) -> None:
 
 
 def _redo(ctx: HandlerContext, target: CommandRecord, force: bool) -> None:
-    if not target.undone:
+    if not target.undone and not _linked_by_this(ctx, target.redone_by):
         raise NotUndone(
             "This command is not undone, so there is nothing to redo.", command_id=target.command_id
         )

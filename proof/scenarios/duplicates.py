@@ -38,7 +38,13 @@ def _state(stack: ProofStack, users: list[GalleryUser]) -> dict[str, Any]:
         streams.setdefault(commit.stream_id, []).append(
             [commit.first_version, [event.stored.topic for event in commit.events]]
         )
-    records = {record.command_id: record.status for record in stack.command_records()}
+    # An outcome names the command's type and, when refused, why: a difference says what.
+    records = {
+        record.command_id: " ".join(
+            [record.type, record.status, *([record.error.code] if record.error else [])]
+        )
+        for record in stack.command_records()
+    }
     outcomes = {user.name: [records.get(c) for c in user.history] for user in users}
     state = {
         "read_models": stack.read_models().dump(),

@@ -586,6 +586,58 @@ def test_a_repeated_undo_has_its_effect_once(gallery: Gallery) -> None:
     assert gallery.record(retitle).undone_by == [first.record.command_id]
 
 
+def test_an_undo_s_target_shows_undone_before_the_undo_shows_succeeded(
+    gallery: Gallery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    photo_id = gallery.photo()
+    retitle = gallery.ok(ALICE, RetitlePhoto(photo_id=photo_id, title="Sunset"))
+    seen_at_linking: list[str] = []
+    link_undo = gallery.log.link_undo
+
+    def watching(target_id: str, undo_id: str) -> None:
+        undo = gallery.log.get(undo_id)
+        seen_at_linking.append(undo.status if undo else "unknown")
+        link_undo(target_id, undo_id)
+
+    monkeypatch.setattr(gallery.log, "link_undo", watching)
+
+    # when: the undo is worked
+    undo = gallery.undo(ALICE, retitle)
+
+    # then: its target was linked while the undo was still pending, so whoever sees
+    # the undo succeed and acts next finds the target undone
+    assert undo.status == "succeeded"
+    assert seen_at_linking == ["accepted"]
+
+
+def test_a_redo_redelivered_after_its_events_were_written_is_recorded_as_succeeded(
+    gallery: Gallery,
+) -> None:
+    # given: an undone retitle, whose redo's worker died before recording the outcome
+    photo_id = gallery.photo()
+    retitle = gallery.ok(ALICE, RetitlePhoto(photo_id=photo_id, title="Sunset"))
+    gallery.undo(ALICE, retitle)
+    envelope = Envelope(
+        actor=ALICE,
+        command=RedoCommand(target_command_id=UUID(retitle.command_id), target_aggregate_id="p"),
+    )
+    gallery.log.crash_before_finishing.add(str(envelope.command_id))
+    with pytest.raises(RuntimeError, match="worker died"):
+        gallery.execute(envelope)
+    gallery.log.crash_before_finishing.clear()
+    length = gallery.stream_length(photo_id)
+
+    # when: SQS delivers it again
+    outcome = gallery.service.execute(envelope, verify=True)
+
+    # then: one redo, recorded as succeeded, the title as the retitle left it
+    assert outcome.repeated
+    assert outcome.record.status == "succeeded", outcome.record.error
+    assert gallery.record(retitle).redone_by == [outcome.record.command_id]
+    assert gallery.stream_length(photo_id) == length
+    assert gallery.load(photo_id).title == "Sunset"
+
+
 def test_an_undo_redelivered_after_its_events_were_written_is_recorded_as_succeeded(
     gallery: Gallery,
 ) -> None:
