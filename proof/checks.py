@@ -44,7 +44,6 @@ class Findings:
         counted = Counter(r.status for r in self.records if r.command_id in mine)
         return " / ".join(f"{counted[s]} {s}" for s in ("succeeded", "rejected", "failed"))
 
-
     def failures(self, acknowledged: list[str], limit: int = 5) -> list[str]:
         """The first acknowledged commands that ended `failed`, with their errors."""
         mine = set(acknowledged)
