@@ -21,12 +21,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-# The short reliability proof runs last (a few minutes); `make proof` runs the full one.
-# poison and priority miss their latency limits on 2 shared cores, and restart can lose
-# what was acknowledged in the last seconds before a SIGKILL (moto's state is saved every
-# few seconds); RELIABILITY.md says by how much. CI runs the scenarios that hold;
-# `make proof` runs all seven.
-CI_PROOF := chaos duplicates contention tampering
+# The short reliability proof runs last (about 7 minutes); `make proof` runs the full one.
+# CI runs the five scenarios whose checks are counts and equalities. poison and priority
+# compare latency percentiles of a few dozen samples against a 2x limit: they pass here
+# on a quiet machine (RELIABILITY.md), but a shared CI runner's noise alone can move a
+# p95 that far, so `make proof` (and `python -m proof --short poison priority`) runs them.
+CI_PROOF := chaos duplicates contention tampering restart
 
 test: lint typecheck
 	$(BIN)/python -m pytest
