@@ -156,6 +156,9 @@ class SqsEventSource:
         first waits (at most `max_yield_seconds`) until that activity is quiet."""
         self.activity = activity
         self.yields_to = yields_to
+        #: Batches received, and invocations made with them (twice as many when duplicating).
+        self.batches = 0
+        self.deliveries = 0
         self.max_yield_seconds = max_yield_seconds
         self.sqs = sqs
         self.duplicate_deliveries = duplicate_deliveries
@@ -189,6 +192,7 @@ class SqsEventSource:
         messages = response.get("Messages", [])
         if not messages:
             return PollResult(0, 0, 0)
+        self.batches += 1
         with self.activity.delivering() if self.activity else nullcontext():
             failures = self._deliver(messages)
             if self.duplicate_deliveries:
@@ -214,6 +218,7 @@ class SqsEventSource:
 
     def _deliver(self, messages: list[MessageTypeDef]) -> set[str]:
         """Invoke the function with the messages; the ids of those that failed."""
+        self.deliveries += 1
         try:
             result = self.invoke(sqs_event(messages, self.queue_arn, self.region))
         except Exception:

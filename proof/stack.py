@@ -50,6 +50,18 @@ class ProofStack:
         assert self.stack is not None and self.stack.runtime is not None
         return self.stack.runtime
 
+    def sqs_deliveries(self, queue_prefix: str) -> tuple[int, int]:
+        """(batches received, invocations made) by the pollers of queues named so."""
+        from local_stack.sqs_source import SqsEventSource
+
+        assert self.stack is not None and self.stack.mappings is not None
+        sources = [
+            poller.source
+            for poller in self.stack.mappings.pollers
+            if poller.name.startswith(queue_prefix) and isinstance(poller.source, SqsEventSource)
+        ]
+        return sum(s.batches for s in sources), sum(s.deliveries for s in sources)
+
     @property
     def data_dir(self) -> Path:
         return Path(self.info.data_dir)
