@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -451,7 +452,11 @@ def _children() -> list[int]:
     tasks = Path(f"/proc/{os.getpid()}/task")
     if not (tasks / str(os.getpid()) / "children").exists():
         pytest.skip("needs /proc to list child processes")
-    pids = [int(pid) for task in tasks.iterdir() for pid in (task / "children").read_text().split()]
+    pids: list[int] = []
+    for task in tasks.iterdir():
+        # A thread may end between the listing and the read: it has no children left then.
+        with contextlib.suppress(FileNotFoundError, ProcessLookupError):
+            pids += [int(pid) for pid in (task / "children").read_text().split()]
     return [pid for pid in pids if is_running(pid)]
 
 
