@@ -1,6 +1,7 @@
 """The local stack's admin API: a little JSON on loopback for `retake status` and `retake stats`.
 
-    GET /status  each queue's depth and its DLQ's, containers per function, failures
+    GET /status  each queue's depth and its DLQ's, containers per function (warm,
+                 initialising, busy), failures
     GET /stats   per function: invocations, cold starts, init and warm durations
     GET /health  whether a stack answers at all
 
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from local_stack.http_server import BackgroundHttpServer
 from local_stack.mappings import EventSourceMappings
-from local_stack.runtime import LambdaRuntime
+from local_stack.runtime import ContainerCount, FunctionStats, LambdaRuntime
 from resources.definitions import QUEUES, Naming, QueueSpec
 
 if TYPE_CHECKING:
@@ -103,24 +104,34 @@ class QueueDepths:
         }
 
 
+def functions_report(
+    counts: Mapping[str, ContainerCount], stats: Mapping[str, FunctionStats]
+) -> list[dict[str, Any]]:
+    """Per function: warm containers (busy ones among them), those initialising, and counts.
+
+    A provisioned container is not warm until its init is done: until then it
+    counts as initialising only.
+    """
+    return [
+        {
+            "name": name,
+            "warm": count.warm,
+            "initialising": count.initialising,
+            "busy": count.busy,
+            "invocations": stats[name].invocations,
+            "errors": stats[name].errors,
+        }
+        for name, count in counts.items()
+    ]
+
+
 def status_report(
     runtime: LambdaRuntime, mappings: EventSourceMappings, depths: QueueDepths
 ) -> dict[str, Any]:
     """Queue depths, containers and counts per function, and every poller's errors."""
-    counts = runtime.containers()
-    stats = runtime.stats()
     return {
         "queues": depths.report(),
-        "functions": [
-            {
-                "name": name,
-                "warm": count.live,
-                "busy": count.busy,
-                "invocations": stats[name].invocations,
-                "errors": stats[name].errors,
-            }
-            for name, count in counts.items()
-        ],
+        "functions": functions_report(runtime.containers(), runtime.stats()),
         "pollers": [
             {
                 "name": poller.name,

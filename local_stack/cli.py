@@ -224,11 +224,15 @@ def format_status(report: dict[str, Any]) -> str:
             f"{queue['name']:<20} {queue['visible']:>8} {queue['in_flight']:>10} "
             f"{dlq['visible']:>8} {dlq['in_flight']:>14}"
         )
-    lines += ["", f"{'function':<20} {'warm':>8} {'busy':>10} {'invoked':>8} {'errors':>14}"]
+    lines += [
+        "",
+        f"{'function':<20} {'warm':>8} {'initialising':>13} {'busy':>10} {'invoked':>8} "
+        f"{'errors':>14}",
+    ]
     for function in report["functions"]:
         lines.append(
-            f"{function['name']:<20} {function['warm']:>8} {function['busy']:>10} "
-            f"{function['invocations']:>8} {function['errors']:>14}"
+            f"{function['name']:<20} {function['warm']:>8} {function['initialising']:>13} "
+            f"{function['busy']:>10} {function['invocations']:>8} {function['errors']:>14}"
         )
     failures = [
         f"  poller {poller['name']}: {poller['errors']} error(s), last: {poller['last_error']}"

@@ -134,6 +134,11 @@ class ContainerCount:
     #: Being initialised in advance for provisioned concurrency.
     initialising: int = 0
 
+    @property
+    def warm(self) -> int:
+        """In service, idle or busy: every live container but those still initialising."""
+        return self.live - self.initialising
+
 
 @dataclass
 class _Pool:

@@ -305,9 +305,11 @@ def test_provisioned_containers_initialise_in_the_background_and_serve_the_first
 
     runtime = make_runtime(function("poison", reserved_concurrency=3, provisioned_concurrency=2))
 
-    # the constructor did not wait for them
-    assert runtime.containers()["poison"].initialising == 2
+    # the constructor did not wait for them, and they are not warm until initialised
+    starting = runtime.containers()["poison"]
+    assert (starting.initialising, starting.warm) == (2, 0)
     assert eventually(ready(runtime, "poison", 2), seconds=30)
+    assert runtime.containers()["poison"].warm == 2
     answer = runtime.invoke("poison", {})
     stats = runtime.stats()["poison"]
     assert (stats.invocations, stats.cold_starts, stats.errors) == (1, 0, 0)
