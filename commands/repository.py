@@ -155,11 +155,18 @@ class Repository:
         actor_id: str = "",
         priority: CommitPriority = "high",
     ) -> list[Commit]:
-        """Append each changed aggregate's pending events as one commit per stream."""
+        """Append each changed aggregate's pending events as one commit per stream.
+
+        An aggregate loaded but left unchanged goes along as a read: the append
+        fails with ConcurrencyConflict if its stream moved since, so a decision
+        never rests on a stale copy of something it did not write.
+        """
         pending = []
         for loaded, aggregate in changes:
             events = aggregate.collect_events()
             if not events:
+                if loaded is not None:
+                    pending.append(PendingCommit(str(aggregate.id), [], loaded.head))
                 continue
             pending.append(
                 PendingCommit(

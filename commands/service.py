@@ -78,6 +78,10 @@ class CommandService:
             try:
                 HANDLERS[envelope.command.type](envelope.command, ctx)
                 commits = uow.commit()
+                if not commits and not uow.verify and attempt + 1 < self.max_attempts:
+                    # Nothing to append, so nothing checked the warm cache: a command that
+                    # changes nothing is decided again on freshly loaded state.
+                    continue
             except AlreadyApplied:
                 return self._recover(base)
             except ConcurrencyConflict:

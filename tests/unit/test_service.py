@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -471,10 +471,43 @@ def test_a_refusal_decided_on_a_stale_cache_is_decided_again_on_fresh_state() ->
     assert first.load(photo_id).title == "Sunset"
 
 
+def test_a_no_op_decided_on_a_stale_cache_is_decided_again_on_fresh_state() -> None:
+    # given: worker 0 has the photo cached tagged "city" and not trashed; worker 1 trashes it
+    store, log = InMemoryEventStore(), InMemoryCommandLog()
+    first, second = Gallery(store, log), Gallery(store, log)
+    photo_id = first.photo()
+    first.ok(ALICE, TagPhoto(photo_id=photo_id, tags=["city"]))
+    second.ok(ALICE, TrashPhoto(photo_id=photo_id))
+
+    # when: worker 0 tags "city" again; its stale copy says that changes nothing
+    outcome = first.run(ALICE, TagPhoto(photo_id=photo_id, tags=["city"]))
+
+    # then: no append would have caught the stale copy, so the fresh state decided it
+    assert outcome.record.error is not None
+    assert outcome.record.error.code == "photo_trashed"
+
+
+def test_an_aggregate_only_read_from_a_stale_cache_does_not_decide_a_change() -> None:
+    # given: worker 0 has the album cached; worker 1 deletes it
+    store, log = InMemoryEventStore(), InMemoryCommandLog()
+    first, second = Gallery(store, log), Gallery(store, log)
+    album_id = first.album()
+    photo_id = first.photo()
+    second.ok(ALICE, DeleteAlbum(album_id=album_id))
+
+    # when: worker 0 moves the photo there; only the photo's stream is written
+    outcome = first.run(ALICE, MovePhoto(photo_id=photo_id, album_id=album_id))
+
+    # then: the album read was checked along with the append, and the retry saw it deleted
+    assert outcome.record.error is not None
+    assert outcome.record.error.code == "album_deleted"
+    assert first.load(photo_id).album_id is None
+
+
 class AlwaysConflictingStore(InMemoryEventStore):
     """Every append loses the race."""
 
-    def _write(self, commits: Sequence[Commit], expected: dict[str, StreamHead | None]) -> None:
+    def _write(self, commits: Sequence[Commit], unchanged: Mapping[str, StreamHead]) -> None:
         raise ConcurrencyConflict([commit.stream_id for commit in commits])
 
 
