@@ -80,15 +80,19 @@ class DynamoDBCommandLog(CommandLog):
             self._client = boto3.client("dynamodb")
         return self._client
 
-    def record_accepted(self, record: CommandRecord) -> None:
+    def record_accepted(self, record: CommandRecord) -> CommandRecord | None:
         try:
             self.client.put_item(
                 TableName=self.table,
                 Item=to_item(record),
                 ConditionExpression="attribute_not_exists(command_id)",
+                ReturnValuesOnConditionCheckFailure="ALL_OLD",
             )
-        except self.client.exceptions.ConditionalCheckFailedException:
-            pass  # already known: a repeated submission changes nothing
+        except self.client.exceptions.ConditionalCheckFailedException as known:
+            # Already known: a repeated submission changes nothing.
+            item = known.response.get("Item")
+            return from_item(dict(item)) if isinstance(item, dict) else self.get(record.command_id)
+        return None
 
     def get(self, command_id: str) -> CommandRecord | None:
         response = self.client.get_item(

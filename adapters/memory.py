@@ -115,9 +115,12 @@ class InMemoryCommandLog(CommandLog):
         self._records: dict[str, CommandRecord] = {}
         self._lock = threading.Lock()
 
-    def record_accepted(self, record: CommandRecord) -> None:
+    def record_accepted(self, record: CommandRecord) -> CommandRecord | None:
         with self._lock:
-            self._records.setdefault(record.command_id, record)
+            known = self._records.get(record.command_id)
+            if known is None:
+                self._records[record.command_id] = record
+            return known
 
     def get(self, command_id: str) -> CommandRecord | None:
         with self._lock:

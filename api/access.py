@@ -18,9 +18,11 @@ from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from adapters import bootstrap
 from api.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from api.idempotency import HEADER, IdempotencyKeyReused, RequestIds
 from api.identity import Identity, identity_from_event
 from api.schemas import Accepted
 from commands.models import Envelope, validate_envelope
+from commands.submit import CommandIdReused
 from domain.album import Album
 from domain.photo import Photo
 from projections.history import as_of
@@ -156,23 +158,36 @@ def submit(
     identity: Identity,
     commands: Sequence[Mapping[str, Any]],
     *,
+    ids: RequestIds,
     reason: str | None = None,
     priority: str | None = None,
-    **ids: str,
+    **named: str,
 ) -> Response[Accepted]:
-    """Validate every command first (all or none go), submit them, answer 202."""
+    """Validate every command first (all or none go), submit them, answer 202.
+
+    A repeat of an earlier request (the same idempotency key) answers with the
+    same commands; the same key on another request is refused with 422.
+    """
     envelopes: list[Envelope] = [
         validate_envelope(
             {
+                "command_id": ids.mint(f"command {index}"),
                 "actor": identity.actor.model_dump(),
                 "command": dict(command),
                 "reason": reason,
                 "priority": priority,
             }
         )
-        for command in commands
+        for index, command in enumerate(commands)
     ]
-    records = [deps().submitter.submit(envelope) for envelope in envelopes]
+    try:
+        records = [deps().submitter.submit(envelope) for envelope in envelopes]
+    except CommandIdReused as reused:
+        raise IdempotencyKeyReused(
+            f"This {HEADER} was already used for a different request "
+            f"({reused.known.type}); send a new key for a new request.",
+            command_id=reused.known.command_id,
+        ) from reused
     last = records[-1].command_id
     location = f"/commands/{last}"
     return Response(
@@ -182,7 +197,7 @@ def submit(
             command_id=last,
             location=location,
             command_ids=[record.command_id for record in records],
-            **ids,
+            **named,
         ),
         headers={"Location": location},
     )

@@ -15,6 +15,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 
 from api.access import caller, deps, submit, writer
 from api.errors import BadRequest, Conflict, Forbidden, NotFound, documented
+from api.idempotency import request_ids
 from api.identity import Identity
 from api.params import SIGNED_IN, Cursor, Limit
 from api.schemas import Accepted, CommandList, CommandStatus, Revert
@@ -102,7 +103,13 @@ def _submit_revert(
         "target_aggregate_id": target.aggregate_id,
         "force": force,
     }
-    return submit(identity, [command], reason=reason, target_command_id=target.command_id)
+    return submit(
+        identity,
+        [command],
+        ids=request_ids(router.current_event, identity),
+        reason=reason,
+        target_command_id=target.command_id,
+    )
 
 
 @router.post(

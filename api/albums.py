@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import UUID, uuid4
+from uuid import UUID
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -22,6 +22,7 @@ from api.access import (
     writer,
 )
 from api.errors import NotFound, documented
+from api.idempotency import request_ids
 from api.listings import album_photos, album_photos_as_of, history_page, listed
 from api.media import present_page, urls
 from api.params import SIGNED_IN, AsOf, Cursor, HistoryLimit, Limit
@@ -53,9 +54,10 @@ TAGS = ["Albums"]
 )
 def create_album(album: Annotated[NewAlbum, Body()]) -> Response[Accepted]:
     identity = writer(router.current_event)
-    album_id = str(uuid4())
+    ids = request_ids(router.current_event, identity)
+    album_id = ids.mint("album")
     command = {"type": "CreateAlbum", "album_id": album_id, **album.model_dump()}
-    return submit(identity, [command], album_id=album_id)
+    return submit(identity, [command], ids=ids, album_id=album_id)
 
 
 @router.patch(
@@ -76,14 +78,18 @@ def change_album(album_id: UUID, changes: Annotated[AlbumChanges, Body()]) -> Re
         commands.append(
             {"type": "DescribeAlbum", "album_id": str(album_id), "description": changes.description}
         )
-    return submit(identity, commands, album_id=str(album_id))
+    ids = request_ids(router.current_event, identity)
+    return submit(identity, commands, ids=ids, album_id=str(album_id))
 
 
 def _album_command(album_id: UUID, command_type: str) -> Response[Accepted]:
     identity = writer(router.current_event)
     writable_album(identity, str(album_id))
     return submit(
-        identity, [{"type": command_type, "album_id": str(album_id)}], album_id=str(album_id)
+        identity,
+        [{"type": command_type, "album_id": str(album_id)}],
+        ids=request_ids(router.current_event, identity),
+        album_id=str(album_id),
     )
 
 

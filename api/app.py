@@ -26,12 +26,13 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
     RequestUnsupportedContentType,
     RequestValidationError,
 )
-from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, OpenAPI, Tag
+from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, OpenAPI, Parameter, Tag
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from adapters.settings import Settings
-from api import activity, albums, audit, photos, uploads
+from api import activity, albums, audit, idempotency, photos, uploads
 from api.errors import (
+    ERROR_DESCRIPTIONS,
     ApiError,
     BadRequest,
     NotFound,
@@ -62,6 +63,15 @@ DESCRIPTION = (
 )
 
 _METHODS = ("get", "put", "post", "delete", "patch")
+_IDEMPOTENCY_KEY = Parameter.model_validate(
+    {
+        "name": idempotency.HEADER,
+        "in": "header",
+        "required": False,
+        "description": "Repeat a write safely: the same key names the same commands (a UUID).",
+        "schema": {"type": "string", "pattern": idempotency.PATTERN},
+    }
+)
 _POWERTOOLS_ONLY = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 
 
@@ -69,7 +79,9 @@ class RetakeResolver(APIGatewayRestResolver):
     """The REST resolver, documenting our 400s instead of Powertools' default 422s.
 
     Validation errors never answer 422 here (`invalid_request` handles them), so
-    the 422 responses and their schemas are dropped from the OpenAPI document.
+    Powertools' 422 responses and their schemas are dropped from the OpenAPI
+    document. Every write (an operation answering 201 or 202) documents the
+    optional `Idempotency-Key` header and its own 422, a key reused.
     """
 
     def get_openapi_schema(self, **kwargs: Any) -> OpenAPI:
@@ -79,6 +91,12 @@ class RetakeResolver(APIGatewayRestResolver):
                 operation = getattr(path, method)
                 if operation is not None and operation.responses:
                     operation.responses.pop(422, None)
+                    if {201, 202} & set(operation.responses):
+                        operation.parameters = [*(operation.parameters or []), _IDEMPOTENCY_KEY]
+                        error = next(r for code, r in operation.responses.items() if code >= 400)
+                        operation.responses[422] = error.model_copy(
+                            update={"description": ERROR_DESCRIPTIONS[422]}
+                        )
         schemas = document.components.schemas if document.components else None
         for name in _POWERTOOLS_ONLY:
             (schemas or {}).pop(name, None)
@@ -88,6 +106,7 @@ class RetakeResolver(APIGatewayRestResolver):
 logger = Logger(service="api")
 cors = CORSConfig(
     allow_origin=Settings.from_environment().api_allowed_origin,
+    allow_headers=[idempotency.HEADER],
     expose_headers=["Location"],
     max_age=600,
 )

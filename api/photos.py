@@ -24,6 +24,7 @@ from api.access import (
     writer,
 )
 from api.errors import NotFound, documented
+from api.idempotency import request_ids
 from api.listings import UNSORTED, history_page, photos
 from api.media import present, present_page
 from api.params import SIGNED_IN, AsOf, Cursor, HistoryLimit, Limit
@@ -54,6 +55,7 @@ def _photo_commands(photo_id: UUID, *commands: dict[str, Any]) -> Response[Accep
     return submit(
         identity,
         [{**command, "photo_id": str(photo_id)} for command in commands],
+        ids=request_ids(router.current_event, identity),
         photo_id=str(photo_id),
     )
 
@@ -91,7 +93,11 @@ def move_photo(photo_id: UUID, placement: Annotated[PhotoPlacement, Body()]) -> 
         writable_album(identity, album_id)
     command = {"type": "MovePhoto", "photo_id": str(photo_id), "album_id": album_id}
     return submit(
-        identity, [command], photo_id=str(photo_id), **({"album_id": album_id} if album_id else {})
+        identity,
+        [command],
+        ids=request_ids(router.current_event, identity),
+        photo_id=str(photo_id),
+        **({"album_id": album_id} if album_id else {}),
     )
 
 
@@ -161,7 +167,7 @@ def batch_tag(batch: Annotated[BatchTags, Body()]) -> Response[Accepted]:
         "photo_ids": [str(photo_id) for photo_id in batch.photo_ids],
         "tags": batch.tags,
     }
-    return submit(identity, [command])
+    return submit(identity, [command], ids=request_ids(router.current_event, identity))
 
 
 @router.post(
@@ -189,7 +195,8 @@ def batch_reprocess(batch: Annotated[PhotoIds, Body()]) -> Response[Accepted]:
     for photo_id in batch.photo_ids:
         writable_photo(identity, str(photo_id))
     commands = [{"type": "ReprocessPhoto", "photo_id": str(pid)} for pid in batch.photo_ids]
-    return submit(identity, commands, priority="low")
+    ids = request_ids(router.current_event, identity)
+    return submit(identity, commands, ids=ids, priority="low")
 
 
 @router.get(

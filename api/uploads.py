@@ -9,7 +9,6 @@ and starts the image pipeline.
 from __future__ import annotations
 
 from typing import Annotated
-from uuid import uuid4
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.api_gateway import Router
@@ -17,6 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 
 from api.access import deps, submit, writable_album, writer
 from api.errors import ApiError, BadRequest, documented
+from api.idempotency import request_ids
 from api.params import SIGNED_IN
 from api.schemas import NewUpload, UploadAccepted, UploadForm
 from pipeline.keys import original_key
@@ -68,7 +68,8 @@ def start_upload(upload: Annotated[NewUpload, Body()]) -> Response[UploadAccepte
     album_id = str(upload.album_id) if upload.album_id else None
     if album_id is not None:
         writable_album(identity, album_id)
-    photo_id = str(uuid4())
+    ids = request_ids(router.current_event, identity)
+    photo_id = ids.mint("photo")
     command = {
         "type": "RegisterUpload",
         "photo_id": photo_id,
@@ -77,7 +78,7 @@ def start_upload(upload: Annotated[NewUpload, Body()]) -> Response[UploadAccepte
         "size": upload.size,
         "album_id": album_id,
     }
-    accepted = submit(identity, [command], photo_id=photo_id).body
+    accepted = submit(identity, [command], ids=ids, photo_id=photo_id).body
     assert accepted is not None  # submit always answers with a body
     form = (
         deps()

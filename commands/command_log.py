@@ -263,8 +263,9 @@ class CommandLog(ABC):
     """The port. `finish` is write-once: the first final outcome wins."""
 
     @abstractmethod
-    def record_accepted(self, record: CommandRecord) -> None:
-        """Store an accepted record unless the command is already known."""
+    def record_accepted(self, record: CommandRecord) -> CommandRecord | None:
+        """Store an accepted record; if the command id is already known, store nothing and
+        return the known record."""
 
     @abstractmethod
     def get(self, command_id: str) -> CommandRecord | None:

@@ -6,6 +6,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -65,18 +66,23 @@ class Api:
     retries: int = 0
 
     def call(self, method: str, path: str, body: Any = None) -> Reply:
-        reply = self._call_once(method, path, body)
+        """One request; repeated (up to `retries` times) under the same `Idempotency-Key`,
+        so a repeat of a write that was acted on names the same commands."""
+        key = str(uuid.uuid4()) if method != "GET" else None
+        reply = self._call_once(method, path, body, key)
         for _ in range(self.retries):
             if reply.status not in (NO_ANSWER, 502):
                 break
             time.sleep(1.0)
-            reply = self._call_once(method, path, body)
+            reply = self._call_once(method, path, body, key)
         return reply
 
-    def _call_once(self, method: str, path: str, body: Any) -> Reply:
+    def _call_once(self, method: str, path: str, body: Any, key: str | None) -> Reply:
         data = json.dumps(body).encode() if body is not None else None
         request = urllib.request.Request(f"{self.base_url}{path}", data=data, method=method)
         request.add_header("Authorization", self.token)
+        if key is not None:
+            request.add_header("Idempotency-Key", key)
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:

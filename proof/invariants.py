@@ -34,6 +34,20 @@ def missing_commands(acknowledged: Iterable[str], records: Iterable[CommandRecor
     )
 
 
+def unacknowledged_commands(
+    acknowledged: Iterable[str], records: Iterable[CommandRecord]
+) -> list[str]:
+    """Every command in the log is one a client saw acknowledged (none came from a retry)."""
+    mine = set(acknowledged)
+    extra = sorted(f"{r.type} {r.command_id}" for r in records if r.command_id not in mine)
+    if not extra:
+        return []
+    return [
+        f"{len(extra)} command(s) in the log that no answer acknowledged (a repeated request "
+        f"made a second command): {_examples(extra)}"
+    ]
+
+
 def unfinished_commands(acknowledged: Iterable[str], records: Iterable[CommandRecord]) -> list[str]:
     """Every acknowledged command that is in the log has a final status."""
     status = {record.command_id: record.status for record in records}

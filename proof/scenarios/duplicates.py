@@ -36,19 +36,24 @@ def _state(stack: ProofStack, users: list[GalleryUser]) -> dict[str, Any]:
     for user in users:
         names |= user.names()
     names |= {str(a["sub"]): str(a["username"]) for a in stack.info.accounts}
+    records = {record.command_id: record for record in stack.command_records()}
     streams: dict[str, list[Any]] = {}
     for commit in sorted(stack.commits(), key=lambda c: (c.stream_id, c.first_version)):
         streams.setdefault(commit.stream_id, []).append(
-            [commit.first_version, [event.stored.topic for event in commit.events]]
+            [
+                commit.first_version,
+                getattr(records.get(commit.command_id), "type", None),
+                [event.stored.topic for event in commit.events],
+            ]
         )
     # An outcome names the command's type and, when refused, why: a difference says what.
-    records = {
-        record.command_id: " ".join(
+    described = {
+        command_id: " ".join(
             [record.type, record.status, *([record.error.code] if record.error else [])]
         )
-        for record in stack.command_records()
+        for command_id, record in records.items()
     }
-    outcomes = {user.name: [records.get(c) for c in user.history] for user in users}
+    outcomes = {user.name: [described.get(c) for c in user.history] for user in users}
     state = {
         "read_models": stack.read_models().dump(),
         "streams": {names.get(stream, stream): commits for stream, commits in streams.items()},
@@ -58,7 +63,11 @@ def _state(stack: ProofStack, users: list[GalleryUser]) -> dict[str, Any]:
 
 
 def retrying(api: Api) -> Api:
-    """The API, repeating a request the busy machine left unanswered, so runs stay alike."""
+    """The API, repeating a request the busy machine left unanswered, so runs stay alike.
+
+    A repeat carries the first try's `Idempotency-Key`: should the first have been acted
+    on, the repeat names the same commands (the check on unacknowledged commands holds
+    the API to that)."""
     return dataclasses.replace(api, retries=5)
 
 
@@ -76,6 +85,7 @@ def _one_run(
         ]
         errors = run_users(users, commands_each)
         findings = check_everything(stack, tally.accepted, drain_timeout=300.0)
+        findings.violations += invariants.unacknowledged_commands(tally.accepted, findings.records)
         state = _state(stack, users)
         deliveries = stack.sqs_deliveries(COMMANDS_PREFIX)
     violations = [f"a simulated user failed: {error!r}" for error in errors]

@@ -85,8 +85,9 @@ class CommandLogContract(ABC):
         log = self.create_log()
         record = accepted()
 
-        log.record_accepted(record)
+        stored = log.record_accepted(record)
 
+        assert stored is None
         assert log.get(record.command_id) == record
         assert log.get(str(uuid4())) is None
 
@@ -95,8 +96,9 @@ class CommandLogContract(ABC):
         record = accepted()
         log.record_accepted(record)
 
-        log.record_accepted(record.model_copy(update={"reason": "a second submission"}))
+        known = log.record_accepted(record.model_copy(update={"reason": "a second submission"}))
 
+        assert known == record
         assert log.get(record.command_id) == record
 
     def test_a_late_acceptance_does_not_reopen_a_finished_command(self) -> None:
@@ -105,8 +107,9 @@ class CommandLogContract(ABC):
         log.record_accepted(record)
         done = log.finish(succeeded(record))
 
-        log.record_accepted(record)
+        known = log.record_accepted(record)
 
+        assert known == done
         assert log.get(record.command_id) == done
 
     # -- finishing ------------------------------------------------------------------------
