@@ -103,12 +103,12 @@ class DynamoDBEventStore(EventStore):
 
     # -- writes ------------------------------------------------------------------------
 
-    def _write(self, commits: Sequence[Commit], unchanged: Mapping[str, StreamHead]) -> None:
+    def _write(self, commits: Sequence[Commit], expected: dict[str, StreamHead | None]) -> None:
         # A single-stream commit needs no transaction: its one item is written or not.
-        if len(commits) == 1 and not unchanged:
+        if len(commits) == 1:
             self._put_commit(commits[0])
         else:
-            self._transact(commits, unchanged)
+            self._transact(commits)
         self.stats.add(items_written=len(commits))
 
     def _put_commit(self, commit: Commit) -> None:
@@ -126,8 +126,8 @@ class DynamoDBEventStore(EventStore):
                 [commit.stream_id], f"version {commit.first_version} is already written"
             ) from exc
 
-    def _transact(self, commits: Sequence[Commit], unchanged: Mapping[str, StreamHead]) -> None:
-        items: list[TransactWriteItemTypeDef] = [
+    def _transact(self, commits: Sequence[Commit]) -> None:
+        puts: list[TransactWriteItemTypeDef] = [
             {
                 "Put": {
                     "TableName": self.events_table,
@@ -137,28 +137,16 @@ class DynamoDBEventStore(EventStore):
             }
             for commit in commits
         ]
-        # A stream only read is unchanged while the version after its head is still free.
-        items += [
-            {
-                "ConditionCheck": {
-                    "TableName": self.events_table,
-                    "Key": {"stream_id": {"S": stream_id}, "version": {"N": str(head.version + 1)}},
-                    "ConditionExpression": KEY_IS_FREE,
-                }
-            }
-            for stream_id, head in unchanged.items()
-        ]
         self.stats.add(requests=1)
         try:
-            self.client.transact_write_items(TransactItems=items)
+            self.client.transact_write_items(TransactItems=puts)
         except ClientError as exc:
             if _error_code(exc) != "TransactionCanceledException":
                 raise
             reasons = exc.response.get("CancellationReasons", [])
-            streams = [*(commit.stream_id for commit in commits), *unchanged]
             taken = [
-                stream_id
-                for stream_id, reason in zip(streams, reasons, strict=False)
+                commit.stream_id
+                for commit, reason in zip(commits, reasons, strict=False)
                 if reason.get("Code") == "ConditionalCheckFailed"
             ]
             if not taken:

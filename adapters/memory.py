@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from bisect import insort
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Sequence
 from datetime import datetime
 
 from commands.command_log import (
@@ -36,17 +36,12 @@ class InMemoryEventStore(EventStore):
         self._snapshots: dict[str, list[tuple[int, SnapshotRecord]]] = {}
         self._lock = threading.Lock()
 
-    def _write(self, commits: Sequence[Commit], unchanged: Mapping[str, StreamHead]) -> None:
+    def _write(self, commits: Sequence[Commit], expected: dict[str, StreamHead | None]) -> None:
         with self._lock:
             taken = [
                 commit.stream_id
                 for commit in commits
                 if commit.first_version in self._streams.get(commit.stream_id, {})
-            ]
-            taken += [
-                stream_id
-                for stream_id, head in unchanged.items()
-                if head.version + 1 in self._streams.get(stream_id, {})
             ]
             if taken:
                 raise ConcurrencyConflict(taken)

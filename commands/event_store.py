@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 from abc import abstractmethod
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Literal
@@ -94,11 +94,7 @@ class Commit:
 
 @dataclass(frozen=True)
 class PendingCommit:
-    """Events to append to one stream, with the head the writer loaded.
-
-    With no events it is a read: the decision used the stream at `expected`,
-    so the append goes through only if the stream is still there.
-    """
+    """Events to append to one stream, with the head the writer loaded."""
 
     stream_id: str
     events: Sequence[StoredEvent]
@@ -182,9 +178,8 @@ class EventStore(AggregateRecorder):
     # -- primitives -------------------------------------------------------------------
 
     @abstractmethod
-    def _write(self, commits: Sequence[Commit], unchanged: Mapping[str, StreamHead]) -> None:
-        """Write all commits atomically, and only if every `unchanged` stream is still at its
-        head; raise ConcurrencyConflict when a key is taken or such a stream moved."""
+    def _write(self, commits: Sequence[Commit], expected: dict[str, StreamHead | None]) -> None:
+        """Write all commits atomically; raise ConcurrencyConflict when a key is taken."""
 
     @abstractmethod
     def read_commits(
@@ -226,18 +221,14 @@ class EventStore(AggregateRecorder):
         """Chain and write the pending commits; one conditional write per stream.
 
         Raises ConcurrencyConflict when any stream's head moved since it was
-        loaded (the streams only read included), and IntegrityError for
-        malformed commits. Nothing is written unless everything is; with no
-        events at all nothing is written or checked.
+        loaded, and IntegrityError for malformed commits. Nothing is written
+        unless everything is.
         """
         commits: list[Commit] = []
         expected: dict[str, StreamHead | None] = {}
-        unchanged: dict[str, StreamHead] = {}
         committed_at = now_iso()
         for item in pending:
             if not item.events:
-                if item.expected is not None:
-                    unchanged[item.stream_id] = item.expected
                 continue
             if item.stream_id in expected:
                 raise IntegrityError(f"two commits for stream {item.stream_id} in one append")
@@ -264,10 +255,8 @@ class EventStore(AggregateRecorder):
                     priority=item.priority,
                 )
             )
-        if set(unchanged) & set(expected):
-            raise IntegrityError("a stream cannot be both read only and written in one append")
         if commits:
-            self._write(commits, unchanged)
+            self._write(commits, expected)
         return commits
 
     def head(self, stream_id: str) -> StreamHead | None:

@@ -194,42 +194,6 @@ class EventStoreContract(ABC):
         assert versions_of(store, album) == [[1]]
         assert versions_of(store, photo) == [[1, 2]]
 
-    def test_an_append_whose_read_stream_moved_is_a_conflict_and_writes_nothing(self) -> None:
-        # A decision that read the album at `read` but changes only the photo.
-        store = self.create_store()
-        album, photo = new_stream(), new_stream()
-        read = commit(store, album, 1, 1)
-        photo_head = commit(store, photo, 1, 1)
-        commit(store, album, 2, 1)
-
-        with pytest.raises(ConcurrencyConflict) as conflict:
-            store.append(
-                [
-                    PendingCommit(photo, events(photo, 2, 1, "moved"), photo_head, "cmd-move"),
-                    PendingCommit(album, [], read, "cmd-move"),
-                ]
-            )
-
-        assert conflict.value.stream_ids == (album,)
-        assert versions_of(store, photo) == [[1]]
-
-    def test_an_append_whose_read_stream_is_unchanged_writes_and_leaves_it_alone(self) -> None:
-        store = self.create_store()
-        album, photo = new_stream(), new_stream()
-        read = commit(store, album, 1, 2)
-        photo_head = commit(store, photo, 1, 1)
-
-        [written] = store.append(
-            [
-                PendingCommit(photo, events(photo, 2, 1, "moved"), photo_head, "cmd-move"),
-                PendingCommit(album, [], read, "cmd-move"),
-            ]
-        )
-
-        assert written.stream_id == photo
-        assert versions_of(store, photo) == [[1], [2]]
-        assert versions_of(store, album) == [[1, 2]]
-
     # -- reading --------------------------------------------------------------------------
 
     def test_read_commits_includes_a_commit_that_straddles_after_version(self) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from uuid import UUID, uuid4
 
@@ -507,7 +507,7 @@ def test_an_aggregate_only_read_from_a_stale_cache_does_not_decide_a_change() ->
 class AlwaysConflictingStore(InMemoryEventStore):
     """Every append loses the race."""
 
-    def _write(self, commits: Sequence[Commit], unchanged: Mapping[str, StreamHead]) -> None:
+    def _write(self, commits: Sequence[Commit], expected: dict[str, StreamHead | None]) -> None:
         raise ConcurrencyConflict([commit.stream_id for commit in commits])
 
 
