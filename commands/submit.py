@@ -19,9 +19,10 @@ from commands.models import Envelope, validate_envelope
 
 #: A repeat re-sends an unfinished command only this soon after the first acceptance, well
 #: inside SQS FIFO's five-minute deduplication window: should the first send have happened,
-#: SQS drops the second. Later, a command still `accepted` is queued (a backlog), not lost
-#: (the API writes the log before it sends), and a second message could run it a second
-#: time on a first delivery.
+#: SQS drops the second. Later, the first message is most likely still waiting in a backlog,
+#: and a second one would be a first delivery, which skips the command log: a command
+#: rejected in between could be worked again. So a request that died between the log and
+#: the queue, and is repeated only after this, leaves its command `accepted`.
 RESEND_WITHIN = timedelta(minutes=4)
 
 
