@@ -89,6 +89,19 @@ def _revert(
     return _submit_revert(identity, kind, target, force=force, reason=reason or None)
 
 
+def _repeated_target(identity: Identity) -> CommandRecord | None:
+    """The target of the undo or redo an earlier try of this request (same key) submitted.
+
+    Ctrl+Z picks the latest command still in effect; once the first try's undo
+    ran, that is another one, so a repeat must keep the first try's target.
+    """
+    ids = request_ids(router.current_event, identity)
+    known = deps().log.get(ids.mint("command 0")) if ids.key else None
+    if known is None or known.type not in REVERSALS or known.actor_id != identity.user_id:
+        return None
+    return deps().log.get(str(known.payload.get("target_command_id")))
+
+
 def _submit_revert(
     identity: Identity,
     kind: Literal["UndoCommand", "RedoCommand"],
@@ -193,7 +206,9 @@ def latest_undone(history: list[CommandRecord]) -> CommandRecord | None:
 )
 def undo_mine() -> Response[Accepted]:
     identity = writer(router.current_event)
-    target = latest_undoable(deps().log.history(identity.user_id, limit=RECENT))
+    target = _repeated_target(identity) or latest_undoable(
+        deps().log.history(identity.user_id, limit=RECENT)
+    )
     if target is None:
         raise Conflict("You have nothing to undo.", code="nothing_to_undo")
     return _submit_revert(identity, "UndoCommand", target)
@@ -209,7 +224,9 @@ def undo_mine() -> Response[Accepted]:
 )
 def redo_mine() -> Response[Accepted]:
     identity = writer(router.current_event)
-    target = latest_undone(deps().log.history(identity.user_id, limit=RECENT))
+    target = _repeated_target(identity) or latest_undone(
+        deps().log.history(identity.user_id, limit=RECENT)
+    )
     if target is None:
         raise Conflict("You have nothing to redo.", code="nothing_to_redo")
     return _submit_revert(identity, "RedoCommand", target)

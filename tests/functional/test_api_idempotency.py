@@ -124,3 +124,25 @@ def test_a_repeated_upload_hands_out_the_same_photo_and_form(api: ApiHarness) ->
     assert again.json["photo_id"] == first.json["photo_id"]
     assert again.json["command_id"] == first.json["command_id"]
     assert again.json["upload"]["fields"]["key"] == first.json["upload"]["fields"]["key"]
+
+
+@pytest.mark.parametrize("shortcut", ["/me/undo", "/me/redo"])
+def test_a_repeated_ctrl_z_or_ctrl_shift_z_acts_on_the_first_tries_target(
+    api: ApiHarness, shortcut: str
+) -> None:
+    # given: two renames; for redo, both undone (newest first)
+    album_id = api.new_album()
+    for title in ("First", "Second"):
+        api.call("PATCH", f"/albums/{album_id}", body={"title": title})
+    if shortcut == "/me/redo":
+        api.call("POST", "/me/undo")
+        api.call("POST", "/me/undo")
+    # when: the shortcut's request is repeated after its command ran
+    first = api.call("POST", shortcut, **_keyed("shortcut-1"))
+    again = api.call("POST", shortcut, **_keyed("shortcut-1"))
+    # then: the same command, not a second one on the next target
+    assert (first.status, again.status) == (202, 202)
+    assert again.json["command_id"] == first.json["command_id"]
+    assert again.json["target_command_id"] == first.json["target_command_id"]
+    # undo took "Second" back; redo brought back "First", the rename undone last
+    assert api.call("GET", f"/albums/{album_id}").json["title"] == "First"
