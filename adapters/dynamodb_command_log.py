@@ -129,7 +129,9 @@ class DynamoDBCommandLog(CommandLog):
             raise
         return from_item(response["Attributes"])
 
-    def record_failure(self, record: CommandRecord, error: CommandError, final: bool) -> None:
+    def record_failure(
+        self, record: CommandRecord, error: CommandError, final: bool, count: bool = True
+    ) -> None:
         item = to_item(record)
         sets = {
             key: item[key]
@@ -142,7 +144,7 @@ class DynamoDBCommandLog(CommandLog):
         names |= {"#error": "error", "#status": "status", "#attempts": "attempts"}
         values |= {
             ":error": to_item(record.model_copy(update={"error": error}))["error"],
-            ":one": {"N": "1"},
+            ":one": {"N": "1" if count else "0"},
             ":zero": {"N": "0"},
             ":succeeded": {"S": "succeeded"},
             ":rejected": {"S": "rejected"},

@@ -138,14 +138,16 @@ class InMemoryCommandLog(CommandLog):
             self._records[record.command_id] = record
             return record
 
-    def record_failure(self, record: CommandRecord, error: CommandError, final: bool) -> None:
+    def record_failure(
+        self, record: CommandRecord, error: CommandError, final: bool, count: bool = True
+    ) -> None:
         with self._lock:
             existing = self._records.get(record.command_id, record)
             if existing.is_final:
                 return
             self._records[record.command_id] = existing.model_copy(
                 update={
-                    "attempts": existing.attempts + 1,
+                    "attempts": existing.attempts + (1 if count else 0),
                     "error": error,
                     "status": "failed" if final else existing.status,
                     "failed_at": now_iso() if final else existing.failed_at,

@@ -276,8 +276,13 @@ class CommandLog(ABC):
         """Store a final record unless one exists; return the stored (first) final record."""
 
     @abstractmethod
-    def record_failure(self, record: CommandRecord, error: CommandError, final: bool) -> None:
-        """Count a crashed attempt; `final` marks the command `failed` (bound for the DLQ)."""
+    def record_failure(
+        self, record: CommandRecord, error: CommandError, final: bool, count: bool = True
+    ) -> None:
+        """Count a crashed attempt; `final` marks the command `failed` (bound for the DLQ).
+
+        `count=False` records the error (and with `final`, the status) without
+        counting an attempt: a mark made before the last attempt runs."""
 
     @abstractmethod
     def link_undo(self, target_id: str, undo_id: str) -> None:

@@ -5,6 +5,8 @@
 - A domain refusal is an outcome (rejected), recorded and acknowledged.
 - Anything else is counted on the command's record and re-raised, so SQS
   retries the message and, after the last receive, the DLQ keeps it.
+- The last receive marks the command `failed` before it runs: a worker killed
+  during it leaves a command with a final status, not one stuck `accepted`.
 """
 
 from __future__ import annotations
@@ -52,10 +54,12 @@ def process_message(
         telemetry.outcome(record.command_id, "unknown", "unknown", "rejected")
         return None
     command_id = str(envelope.command_id)
+    final = message.receive_count >= max_receive_count
+    if final:
+        service.mark_last_attempt(envelope)
     try:
         outcome = service.execute(envelope, verify=message.may_be_repeat)
     except Exception as error:
-        final = message.receive_count >= max_receive_count
         service.record_failure(envelope, error, final=final)
         telemetry.outcome(command_id, envelope.actor.user_id, envelope.command.type, "failed")
         raise

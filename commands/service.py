@@ -155,6 +155,24 @@ class CommandService:
             final=final,
         )
 
+    def mark_last_attempt(self, envelope: Envelope) -> None:
+        """Before the last receive's attempt: mark the command `failed`, counting nothing.
+
+        Should the worker die during that attempt, nothing else would record why
+        the message then sits in the DLQ; an outcome or a crash report replaces
+        the mark.
+        """
+        self.log.record_failure(
+            CommandRecord.accepted(envelope),
+            CommandError(
+                code="last_attempt_unfinished",
+                message="The last attempt did not finish (its worker stopped); the command "
+                "waits in the dead-letter queue, and `retake dlq redrive` runs it again.",
+            ),
+            final=True,
+            count=False,
+        )
+
     def reject_malformed(self, command_id: str, body: str, problem: str) -> CommandRecord:
         """A message that is not a valid command: rejected once, never retried."""
         record = CommandRecord(

@@ -194,6 +194,18 @@ class CommandLogContract(ABC):
         assert stored.error == CRASH
         assert not stored.is_final
 
+    def test_an_uncounted_mark_sets_failed_without_counting_an_attempt(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+        log.record_failure(record, CRASH, final=False)
+
+        log.record_failure(record, CRASH, final=True, count=False)
+
+        stored = log.get(record.command_id)
+        assert stored is not None
+        assert (stored.status, stored.attempts) == ("failed", 1)
+
     def test_a_redriven_command_that_succeeds_wins_over_failed(self) -> None:
         log = self.create_log()
         record = accepted()

@@ -114,6 +114,43 @@ def test_the_last_receive_marks_the_command_failed(
     assert record is not None and record.status == "failed" and record.failed_at
 
 
+def test_a_worker_killed_during_the_last_receive_leaves_the_command_failed(
+    write_side: WriteSide, context: FakeLambdaContext, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # given: the container dies mid-attempt (SIGKILL: nothing after this line runs)
+    class Killed(BaseException):
+        pass
+
+    def killed(pending: Any) -> Any:
+        raise Killed
+
+    monkeypatch.setattr(write_side.store, "append", killed)
+    crash = submitted(
+        write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=uuid4(), title="A"))
+    )
+    # when: on its last receive
+    with pytest.raises(Killed):
+        worker.handler(sqs_event(crash, receive_count=5), context)
+    # then: the DLQ gets the message and the log a final status saying why
+    record = write_side.log.get(str(crash.command_id))
+    assert record is not None and record.status == "failed" and record.attempts == 0
+    assert record.error is not None and record.error.code == "last_attempt_unfinished"
+
+
+def test_a_last_receive_that_succeeds_replaces_the_failed_mark(
+    write_side: WriteSide, context: FakeLambdaContext
+) -> None:
+    create = submitted(
+        write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=uuid4(), title="A"))
+    )
+
+    response = worker.handler(sqs_event(create, receive_count=5), context)
+
+    assert response == {"batchItemFailures": []}
+    record = write_side.log.get(str(create.command_id))
+    assert record is not None and record.status == "succeeded" and record.error is None
+
+
 def test_a_redelivered_command_has_its_effect_once_and_reports_the_first_outcome(
     write_side: WriteSide, context: FakeLambdaContext
 ) -> None:
