@@ -5,12 +5,14 @@
 - A domain refusal is an outcome (rejected), recorded and acknowledged.
 - Anything else is counted on the command's record and re-raised, so SQS
   retries the message and, after the last receive, the DLQ keeps it.
-- The last receive marks the command `failed` before it runs: a worker killed
-  during it leaves a command with a final status, not one stuck `accepted`.
+- Before a batch runs, each command on its last receive is marked `failed`
+  (`mark_last_receives`): a worker killed during the batch leaves those with a
+  final status, not stuck `accepted` while the DLQ holds their messages.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -55,8 +57,6 @@ def process_message(
         return None
     command_id = str(envelope.command_id)
     final = message.receive_count >= max_receive_count
-    if final:
-        service.mark_last_attempt(envelope)
     try:
         outcome = service.execute(envelope, verify=message.may_be_repeat)
     except Exception as error:
@@ -67,3 +67,24 @@ def process_message(
         command_id, envelope.actor.user_id, envelope.command.type, outcome.record.status
     )
     return outcome
+
+
+def mark_last_receives(
+    service: CommandService,
+    messages: Iterable[CommandMessage],
+    max_receive_count: int = COMMANDS_HIGH.max_receive_count,
+) -> None:
+    """Mark every command of the batch that is on its last receive `failed`, up front.
+
+    A worker killed mid-batch never reaches the later records, yet SQS counted
+    their receive: on the last one the DLQ takes them with nothing recorded.
+    An outcome or a crash report replaces the mark.
+    """
+    for message in messages:
+        if message.receive_count < max_receive_count:
+            continue
+        try:
+            envelope = parse_envelope(message.body)
+        except InvalidCommand:
+            continue  # rejected as malformed when its turn comes
+        service.mark_last_attempt(envelope)

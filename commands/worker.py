@@ -17,7 +17,12 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from adapters.bootstrap import in_lambda, write_side
 from adapters.faults import crash_if_marked
 from adapters.keep_warm import is_keep_warm
-from commands.consumer import REDRIVEN_ATTRIBUTE, CommandMessage, process_message
+from commands.consumer import (
+    REDRIVEN_ATTRIBUTE,
+    CommandMessage,
+    mark_last_receives,
+    process_message,
+)
 
 logger = Logger(service="worker")
 metrics = Metrics(namespace="Retake", service="worker")
@@ -38,17 +43,20 @@ class _Telemetry:
         metrics.add_metric(name=f"Commands{status.capitalize()}", unit=MetricUnit.Count, value=1)
 
 
-def record_handler(record: SQSRecord) -> None:
-    crash_if_marked(record.body)  # test-only fault injection (adapters/faults.py); off unless set
+def command_message(record: SQSRecord) -> CommandMessage:
     attributes = record.attributes
-    message = CommandMessage(
+    return CommandMessage(
         message_id=record.message_id,
         body=record.body,
         receive_count=int(attributes.approximate_receive_count or 1),
         deduplication_id=attributes.message_deduplication_id,
         redriven=REDRIVEN_ATTRIBUTE in (record.message_attributes or {}),
     )
-    process_message(write_side().service, message, _Telemetry())
+
+
+def record_handler(record: SQSRecord) -> None:
+    crash_if_marked(record.body)  # test-only fault injection (adapters/faults.py); off unless set
+    process_message(write_side().service, command_message(record), _Telemetry())
 
 
 def suspects_last(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -80,6 +88,7 @@ def handler(
     if is_keep_warm(event):
         return {"warm": True}
     records = event.get("Records", [])
+    mark_last_receives(write_side().service, [command_message(SQSRecord(r)) for r in records])
     return process_partial_response(
         event={**event, "Records": suspects_last(records)},
         record_handler=record_handler,

@@ -76,7 +76,10 @@ def run(short: bool) -> Outcome:
     outcome.violated([f"a simulated user failed: {error!r}" for error in errors])
     outcome.violated(findings.violations)
     outcome.figure(f"{len(tally.accepted)} commands from {user_count} users")
-    outcome.figure(f"{findings.lost(tally.accepted)} lost")
+    known = {record.command_id for record in findings.records}
+    missing = len(set(tally.accepted) - known)
+    outcome.figure(f"{missing} lost")
+    outcome.figure(f"{findings.lost(tally.accepted) - missing} not final by the end of the drain")
     outcome.figure(f"{findings.doubled} doubled")
     outcome.figure(f"{killer.total} kills")
     outcome.figure(findings.status_figure(tally.accepted))

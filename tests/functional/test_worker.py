@@ -125,16 +125,20 @@ def test_a_worker_killed_during_the_last_receive_leaves_the_command_failed(
         raise Killed
 
     monkeypatch.setattr(write_side.store, "append", killed)
-    crash = submitted(
-        write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=uuid4(), title="A"))
+    crash, never_reached = (
+        submitted(
+            write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=uuid4(), title=t))
+        )
+        for t in ("A", "B")
     )
-    # when: on its last receive
+    # when: both on their last receive; the worker dies on the first
     with pytest.raises(Killed):
-        worker.handler(sqs_event(crash, receive_count=5), context)
-    # then: the DLQ gets the message and the log a final status saying why
-    record = write_side.log.get(str(crash.command_id))
-    assert record is not None and record.status == "failed" and record.attempts == 0
-    assert record.error is not None and record.error.code == "last_attempt_unfinished"
+        worker.handler(sqs_event(crash, never_reached, receive_count=5), context)
+    # then: the DLQ gets both messages and the log a final status for both, saying why
+    for envelope in (crash, never_reached):
+        record = write_side.log.get(str(envelope.command_id))
+        assert record is not None and record.status == "failed" and record.attempts == 0
+        assert record.error is not None and record.error.code == "last_attempt_unfinished"
 
 
 def test_a_last_receive_that_succeeds_replaces_the_failed_mark(
