@@ -126,9 +126,7 @@ def test_a_worker_killed_during_the_last_receive_leaves_the_command_failed(
 
     monkeypatch.setattr(write_side.store, "append", killed)
     crash, never_reached = (
-        submitted(
-            write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=uuid4(), title=t))
-        )
+        submitted(write_side, Envelope(actor=ALICE, command=CreateAlbum(album_id=uuid4(), title=t)))
         for t in ("A", "B")
     )
     # when: both on their last receive; the worker dies on the first
