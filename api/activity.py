@@ -202,7 +202,7 @@ def latest_undone(history: list[CommandRecord]) -> CommandRecord | None:
     tags=TAGS,
     security=SIGNED_IN,
     status_code=202,
-    responses=documented(202, 401, 403, 409),
+    responses=documented(202, 400, 401, 403, 409),
 )
 def undo_mine() -> Response[Accepted]:
     identity = writer(router.current_event)
@@ -220,7 +220,7 @@ def undo_mine() -> Response[Accepted]:
     tags=TAGS,
     security=SIGNED_IN,
     status_code=202,
-    responses=documented(202, 401, 403, 409),
+    responses=documented(202, 400, 401, 403, 409),
 )
 def redo_mine() -> Response[Accepted]:
     identity = writer(router.current_event)

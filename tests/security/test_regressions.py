@@ -7,6 +7,8 @@
 3. JSON nested about 1,000 deep (4 KB of brackets) made Python's parser hit its
    recursion limit: 500. Now anything deeper than 32 levels is 400
    `invalid_json`, counted before parsing.
+4. A malformed `Idempotency-Key` answers 400 `invalid_request`, but `/me/undo`
+   and `/me/redo` (no body, no path id) did not document 400. Now they do.
 """
 
 from __future__ import annotations
@@ -89,6 +91,21 @@ def test_an_id_that_is_not_a_uuid_answers_a_documented_400(
     # then
     assert (response.status, response.json["error"]["code"]) == (400, "invalid_request")
     assert "400" in _documented(method, path)
+
+
+@pytest.mark.parametrize("path", ["/me/undo", "/me/redo", "/albums"])
+def test_a_malformed_idempotency_key_answers_a_documented_400(
+    monkeypatch: pytest.MonkeyPatch, path: str
+) -> None:
+    # given
+    api = install_api(monkeypatch)
+    # when
+    event = api_event("POST", path, claims=ALICE, headers={"Idempotency-Key": "not a key!"})
+    response = _response(handle(event, FakeLambdaContext()))
+    # then
+    assert (response.status, response.json["error"]["code"]) == (400, "invalid_request")
+    assert "400" in _documented("POST", path)
+    assert api.queue.sent == []
 
 
 @pytest.mark.parametrize(
