@@ -9,7 +9,6 @@ import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
 
 from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 from moto.moto_server.werkzeug_app import (
@@ -19,6 +18,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import make_server
 
+from local_stack import moto_patches
 from local_stack.journal import Journal
 
 LOOPBACK = "127.0.0.1"
@@ -77,24 +77,6 @@ class MotoServer:
             self.server.journal.close()
 
 
-def _calm_sqs_long_polling() -> None:
-    """Make moto's SQS long poll sleep instead of spinning.
-
-    moto waits for "any message in the queue", in-flight and FIFO-held ones
-    included, so while a queue holds only messages nobody may receive, every
-    long poll spins for its whole wait, holding the GIL; under load that starves
-    every other thread of the process. Here a waiting poll sleeps until a send
-    wakes it (moto notifies on every send) or 50 ms pass, then looks again.
-    """
-    from moto.sqs.models import Queue
-
-    def wait_for_messages(self: Any, timeout: int) -> None:
-        with self._messages_lock:
-            self._messages_lock.wait(timeout=min(timeout, 0.05))
-
-    setattr(Queue, "wait_for_messages", wait_for_messages)  # noqa: B010 - patching moto
-
-
 def start_moto(port: int | None = None, journal: Journal | None = None) -> MotoServer:
     """Start moto's threaded server on loopback only (it refuses other addresses).
 
@@ -102,7 +84,7 @@ def start_moto(port: int | None = None, journal: Journal | None = None) -> MotoS
     before it is answered.
     """
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
-    _calm_sqs_long_polling()
+    moto_patches.apply()
     port = port or free_port()
     server = _Server(port, journal)
     server.start()

@@ -1,0 +1,102 @@
+"""Two changes to moto's SQS that keep the local stack usable under load.
+
+Both change how fast moto answers, never what it answers; the tests in
+`tests/integration/test_moto_patches.py` hold the answers to SQS's rules.
+
+**A long poll sleeps instead of spinning.** moto waits for "any message in the
+queue", in-flight and FIFO-held ones included, so while a queue holds only
+messages nobody may receive, every long poll spins for its whole wait, holding
+the GIL; under load that starves every other thread of the process. Here a
+waiting poll sleeps until a send wakes it (moto notifies on every send) or
+50 ms pass, then looks again.
+
+**A deep queue costs what a shallow one does.** moto reads the clock through
+`datetime` twice per message on every scan, and scans often: each SendMessage
+computes the queue's attributes four times (three scans each), and a receive
+does it three times per message handed out (for the retention check). At 1,000
+queued messages a send took 225 ms and a receive with its visibility changes
+1.6 s, so a backlog slowed the very calls that drain it. Here the clock is
+`time.time()` (the same instant: milliseconds since the Unix epoch), the
+retention check reads the one attribute it needs, and a receipt-handle lookup
+builds no list. `bench: moto-sqs-depth` measures the result.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+_applied = False
+
+
+def apply() -> None:
+    """Patch moto's SQS in this process (idempotent)."""
+    global _applied
+    if _applied:
+        return
+    _calm_long_polling()
+    _cheap_at_depth()
+    _applied = True
+
+
+def _calm_long_polling() -> None:
+    from moto.sqs.models import Queue
+
+    def wait_for_messages(self: Any, timeout: int) -> None:
+        with self._messages_lock:
+            self._messages_lock.wait(timeout=min(timeout, 0.05))
+
+    setattr(Queue, "wait_for_messages", wait_for_messages)  # noqa: B010 - patching moto
+
+
+def _cheap_at_depth() -> None:
+    from moto.sqs import models
+    from moto.sqs.models import Message, Queue, SQSBackend
+
+    moto_unix_time = getattr(models, "unix_time")  # noqa: B009 - not re-exported by moto
+
+    def unix_time(dt: Any = None) -> float:
+        # "Now" in moto's naive-UTC datetimes and in time.time() is the same instant.
+        return time.time() if dt is None else float(moto_unix_time(dt))
+
+    def unix_time_millis(dt: Any = None) -> float:
+        return unix_time(dt) * 1000.0
+
+    setattr(models, "unix_time", unix_time)  # noqa: B010 - patching moto
+    setattr(models, "unix_time_millis", unix_time_millis)  # noqa: B010 - patching moto
+
+    def had_receipt_handle(self: Any, receipt_handle: str) -> bool:
+        return receipt_handle == self.receipt_handle or receipt_handle in self._old_receipt_handles
+
+    def valid_for_retention(self: Any, queue_name: str, message: Any) -> bool:
+        queue = self.get_queue(queue_name)
+        retain_until = int(queue.message_retention_period) + message.sent_timestamp / 1000
+        return bool(retain_until > time.time())
+
+    def counted(test: Any) -> property:
+        def count(self: Any) -> int:
+            now = time.time() * 1000.0
+            return sum(1 for message in self._messages if test(message, now))
+
+        return property(count)
+
+    setattr(Message, "had_receipt_handle", had_receipt_handle)  # noqa: B010 - patching moto
+    setattr(  # noqa: B010 - patching moto
+        SQSBackend, "is_message_valid_based_on_retention_period", valid_for_retention
+    )
+    # The same tests as moto's, against one reading of the clock per scan.
+    setattr(  # noqa: B010 - patching moto
+        Queue,
+        "approximate_number_of_messages",
+        counted(lambda m, now: now > m.visible_at and not now < m.delayed_until),
+    )
+    setattr(  # noqa: B010 - patching moto
+        Queue,
+        "approximate_number_of_messages_delayed",
+        counted(lambda m, now: now < m.delayed_until),
+    )
+    setattr(  # noqa: B010 - patching moto
+        Queue,
+        "approximate_number_of_messages_not_visible",
+        counted(lambda m, now: not now > m.visible_at),
+    )
