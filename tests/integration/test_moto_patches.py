@@ -1,0 +1,119 @@
+"""moto's SQS with `local_stack.moto_patches` applied still follows SQS's rules.
+
+The patches change how fast moto answers (`bench: moto-sqs-depth`), never what
+it answers: counts, visibility, retention, receipt handles and FIFO
+deduplication are checked here over the wire, against the session's moto.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from local_stack.moto_server import FAKE_CREDENTIALS, MotoServer
+
+if TYPE_CHECKING:
+    from mypy_boto3_sqs import SQSClient
+
+
+@pytest.fixture
+def sqs(moto_server: MotoServer) -> Iterator[SQSClient]:
+    moto_server.reset()
+    yield boto3.client(
+        "sqs",
+        endpoint_url=moto_server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+
+
+def _counts(sqs: SQSClient, url: str) -> dict[str, int]:
+    names: Any = [
+        "ApproximateNumberOfMessages",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateNumberOfMessagesDelayed",
+    ]
+    attributes = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=names)["Attributes"]
+    return {name.removeprefix("ApproximateNumberOfMessages") or "visible": int(attributes[name])
+            for name in names}  # fmt: skip
+
+
+def _moto_queue(name: str) -> Any:
+    from moto.sqs.models import sqs_backends
+
+    return sqs_backends["123456789012"]["us-east-1"].get_queue(name)
+
+
+def test_counts_separate_visible_in_flight_and_delayed_messages(sqs: SQSClient) -> None:
+    url = sqs.create_queue(QueueName="counts")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="first")
+    sqs.send_message(QueueUrl=url, MessageBody="second")
+    sqs.send_message(QueueUrl=url, MessageBody="later", DelaySeconds=60)
+
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1, VisibilityTimeout=60)
+
+    assert len(received["Messages"]) == 1
+    assert _counts(sqs, url) == {"visible": 1, "NotVisible": 1, "Delayed": 1}
+
+
+def test_a_received_message_returns_after_its_visibility_timeout(sqs: SQSClient) -> None:
+    url = sqs.create_queue(QueueName="visibility")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="again")
+    sqs.receive_message(QueueUrl=url, VisibilityTimeout=1)
+
+    hidden = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0)
+    time.sleep(1.2)
+    back = sqs.receive_message(QueueUrl=url, WaitTimeSeconds=0, AttributeNames=["All"])
+
+    assert "Messages" not in hidden
+    assert [m["Body"] for m in back["Messages"]] == ["again"]
+    assert back["Messages"][0]["Attributes"]["ApproximateReceiveCount"] == "2"
+
+
+def test_an_earlier_receipt_handle_deletes_and_an_unknown_one_is_refused(
+    sqs: SQSClient,
+) -> None:
+    url = sqs.create_queue(QueueName="handles")["QueueUrl"]
+    sqs.send_message(QueueUrl=url, MessageBody="handled")
+    first = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]
+    second = sqs.receive_message(QueueUrl=url, VisibilityTimeout=0)["Messages"][0]
+    assert first["ReceiptHandle"] != second["ReceiptHandle"]
+
+    with pytest.raises(ClientError) as refused:
+        sqs.delete_message(QueueUrl=url, ReceiptHandle="not-a-receipt-handle")
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+
+    assert refused.value.response["Error"]["Code"] == "ReceiptHandleIsInvalid"
+    assert _counts(sqs, url) == {"visible": 0, "NotVisible": 0, "Delayed": 0}
+
+
+def test_a_message_past_the_retention_period_is_not_handed_out(sqs: SQSClient) -> None:
+    url = sqs.create_queue(QueueName="retention", Attributes={"MessageRetentionPeriod": "60"})[
+        "QueueUrl"
+    ]
+    sqs.send_message(QueueUrl=url, MessageBody="fresh")
+    sqs.send_message(QueueUrl=url, MessageBody="stale")
+    stale = next(m for m in _moto_queue("retention")._messages if m.body == "stale")
+    stale.sent_timestamp -= 61_000
+
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+
+    assert [m["Body"] for m in received["Messages"]] == ["fresh"]
+
+
+def test_a_fifo_queue_still_drops_a_repeated_deduplication_id(sqs: SQSClient) -> None:
+    url = sqs.create_queue(QueueName="dedup.fifo", Attributes={"FifoQueue": "true"})["QueueUrl"]
+    for body in ("once", "twice"):
+        sqs.send_message(
+            QueueUrl=url, MessageBody=body, MessageGroupId="g", MessageDeduplicationId="same"
+        )
+
+    received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+
+    assert [m["Body"] for m in received["Messages"]] == ["once"]
