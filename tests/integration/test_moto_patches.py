@@ -1,8 +1,10 @@
-"""moto's SQS with `local_stack.moto_patches` applied still follows SQS's rules.
+"""moto with `local_stack.moto_patches` applied still follows SQS's and DynamoDB's rules.
 
-The patches change how fast moto answers (`bench: moto-sqs-depth`), never what
-it answers: counts, visibility, retention, receipt handles and FIFO
-deduplication are checked here over the wire, against the session's moto.
+The patches change how fast moto answers (`bench: moto-sqs-depth`,
+`bench: moto-dynamodb-scan`), never what it answers. Checked here over the
+wire, against the session's moto: SQS's counts, visibility, retention, receipt
+handles and FIFO deduplication; every DynamoDB attribute type through the
+serialiser, in items, updates and a refused condition's old item.
 """
 
 from __future__ import annotations
@@ -117,3 +119,76 @@ def test_a_fifo_queue_still_drops_a_repeated_deduplication_id(sqs: SQSClient) ->
     received = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
 
     assert [m["Body"] for m in received["Messages"]] == ["once"]
+
+
+EVERY_TYPE: dict[str, Any] = {
+    "id": {"S": "every-type"},
+    "count": {"N": "42"},
+    "digest": {"B": b"\x00\xffbinary"},
+    "names": {"SS": ["a", "b"]},
+    "numbers": {"NS": ["1", "2.5"]},
+    "blobs": {"BS": [b"\x01", b"\x02"]},
+    "nested": {"M": {"inner": {"M": {"deep": {"L": [{"S": "x"}, {"N": "1"}, {"NULL": True}]}}}}},
+    "events": {"L": [{"M": {"type": {"S": "Tagged"}, "raw": {"B": b"\x10"}}}]},
+    "nothing": {"NULL": True},
+    "flag": {"BOOL": False},
+}
+
+
+@pytest.fixture
+def dynamodb(moto_server: MotoServer) -> Iterator[Any]:
+    moto_server.reset()
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=moto_server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+    client.create_table(
+        TableName="types",
+        KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    yield client
+
+
+def _sorted_sets(item: dict[str, Any]) -> dict[str, Any]:
+    return {name: {kind: sorted(value) if kind in ("SS", "NS", "BS") else value
+                   for kind, value in attribute.items()}
+            for name, attribute in item.items()}  # fmt: skip
+
+
+def test_every_attribute_type_comes_back_as_written(dynamodb: Any) -> None:
+    dynamodb.put_item(TableName="types", Item=EVERY_TYPE)
+
+    got = dynamodb.get_item(TableName="types", Key={"id": EVERY_TYPE["id"]})["Item"]
+    scanned = dynamodb.scan(TableName="types")["Items"]
+
+    assert _sorted_sets(got) == _sorted_sets(EVERY_TYPE)
+    assert [_sorted_sets(item) for item in scanned] == [_sorted_sets(EVERY_TYPE)]
+
+
+def test_update_returns_old_and_new_values_and_errors_keep_their_shape(dynamodb: Any) -> None:
+    dynamodb.put_item(TableName="types", Item=EVERY_TYPE)
+
+    updated = dynamodb.update_item(
+        TableName="types",
+        Key={"id": EVERY_TYPE["id"]},
+        UpdateExpression="SET #c = #c + :one",
+        ExpressionAttributeNames={"#c": "count"},
+        ExpressionAttributeValues={":one": {"N": "1"}},
+        ReturnValues="UPDATED_NEW",
+    )
+    with pytest.raises(ClientError) as refused:
+        dynamodb.put_item(
+            TableName="types",
+            Item=EVERY_TYPE,
+            ConditionExpression="attribute_not_exists(id)",
+            ReturnValuesOnConditionCheckFailure="ALL_OLD",
+        )
+
+    assert updated["Attributes"] == {"count": {"N": "43"}}
+    assert refused.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
+    assert refused.value.response["Item"]["count"] == {"N": "43"}

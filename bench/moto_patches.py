@@ -1,11 +1,17 @@
-"""What a deep queue costs moto's SQS, with `local_stack.moto_patches` and without.
+"""What `local_stack.moto_patches` buys: moto with the patches and as released, side by side.
 
-Each variant runs in its own process (the patches are process-wide): a moto
-server on loopback, one FIFO queue, and a boto3 client timing SendMessage and
+Each variant runs in its own process (the patches are process-wide), with a
+moto server on loopback and a boto3 client.
+
+`moto-sqs-depth`: one FIFO queue, the client timing SendMessage and
 ReceiveMessage of one message (with the ChangeMessageVisibility that puts it
 back) first with only the timed messages queued, then with `DEPTH` more in
 20 groups, so both take the same work. The backlog is put straight into moto's
 queue object, untimed: sending it through unpatched moto would take minutes.
+
+`moto-dynamodb-scan`: a table of `ITEMS` items shaped like command records
+(strings, numbers, a nested map, lists, a binary and a boolean), scanned
+whole a few times.
 """
 
 from __future__ import annotations
@@ -24,11 +30,13 @@ from bench.common import Progress, Result
 DEPTH = 1_000
 CALLS = 20
 GROUPS = 20
+ITEMS = 500
+SCANS = 3
 
 
 def moto_sqs_depth(depth: int = DEPTH, calls: int = CALLS) -> Result:
-    patched = _measure_in_child("patched", depth, calls)
-    unpatched = _measure_in_child("unpatched", depth, calls)
+    patched = _measure_in_child("depth", "patched", depth, calls)
+    unpatched = _measure_in_child("depth", "unpatched", depth, calls)
 
     def ratio(costs: dict[str, float]) -> float:
         return (costs["send_deep"] + costs["receive_deep"]) / (
@@ -58,9 +66,27 @@ def moto_sqs_depth(depth: int = DEPTH, calls: int = CALLS) -> Result:
     )
 
 
-def _measure_in_child(variant: str, depth: int, calls: int) -> dict[str, float]:
+def moto_dynamodb_scan(items: int = ITEMS, scans: int = SCANS) -> Result:
+    patched = _measure_in_child("scan", "patched", items, scans)["ms_per_scan"]
+    released = _measure_in_child("scan", "unpatched", items, scans)["ms_per_scan"]
+    return Result(
+        id="moto-dynamodb-scan",
+        value=released / patched,
+        unit="x faster (a Scan of 500 record-shaped items, with local_stack.moto_patches)",
+        target_op=">=",
+        target=2.0,
+        notes=[
+            f"a whole Scan of {items} items: {patched:.0f} ms with the patches "
+            f"({patched / items:.2f} ms an item), {released:.0f} ms with moto as released "
+            f"({released / items:.2f} ms an item)",
+            f"mean of {scans} scans per variant, each variant in its own process, one run",
+        ],
+    )
+
+
+def _measure_in_child(kind: str, variant: str, size: int, repeats: int) -> dict[str, float]:
     run = subprocess.run(
-        [sys.executable, "-m", "bench.moto_sqs", variant, str(depth), str(calls)],
+        [sys.executable, "-m", "bench.moto_patches", kind, variant, str(size), str(repeats)],
         stdout=subprocess.PIPE,
         check=True,
         text=True,
@@ -69,7 +95,8 @@ def _measure_in_child(variant: str, depth: int, calls: int) -> dict[str, float]:
     return costs
 
 
-def _measure(variant: str, depth: int, calls: int) -> dict[str, float]:
+def _client(service: str, variant: str) -> Any:
+    """A client of a fresh moto server in this process, patched or as released."""
     from moto.moto_server.threaded_moto_server import ThreadedMotoServer
 
     from local_stack.moto_server import FAKE_CREDENTIALS, LOOPBACK, free_port, start_moto
@@ -81,13 +108,52 @@ def _measure(variant: str, depth: int, calls: int) -> dict[str, float]:
         port = free_port()
         ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False).start()
         endpoint = f"http://{LOOPBACK}:{port}"
-    sqs = boto3.client(
-        "sqs",
+    return boto3.client(
+        service,
         endpoint_url=endpoint,
         region_name="us-east-1",
         aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
+
+
+def _measure_scan(variant: str, items: int, scans: int) -> dict[str, float]:
+    dynamodb = _client("dynamodb", variant)
+    dynamodb.create_table(
+        TableName="records",
+        KeySchema=[{"AttributeName": "command_id", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "command_id", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    progress = Progress(f"moto-dynamodb-scan ({variant})", items + scans)
+    for number in range(items):
+        dynamodb.put_item(TableName="records", Item=_record_item(number))
+        progress.advance()
+    started = time.perf_counter()
+    for _ in range(scans):
+        page = dynamodb.scan(TableName="records")
+        while "LastEvaluatedKey" in page:
+            page = dynamodb.scan(TableName="records", ExclusiveStartKey=page["LastEvaluatedKey"])
+        progress.advance()
+    return {"ms_per_scan": (time.perf_counter() - started) / scans * 1000}
+
+
+def _record_item(number: int) -> dict[str, Any]:
+    event = {"M": {"type": {"S": "Photo.Tagged"}, "version": {"N": str(number)}}}
+    return {
+        "command_id": {"S": f"command-{number:05d}"},
+        "status": {"S": "succeeded"},
+        "attempts": {"N": "1"},
+        "payload": {"M": {"photo_id": {"S": f"photo-{number}"},
+                          "tags": {"L": [{"S": "beach"}, {"S": "sunset"}]}}},
+        "events": {"L": [event, event, event]},
+        "digest": {"B": number.to_bytes(4, "big")},
+        "undone": {"BOOL": False},
+    }  # fmt: skip
+
+
+def _measure_depth(variant: str, depth: int, calls: int) -> dict[str, float]:
+    sqs = _client("sqs", variant)
     url = sqs.create_queue(
         QueueName="depth.fifo", Attributes={"FifoQueue": "true", "VisibilityTimeout": "30"}
     )["QueueUrl"]
@@ -141,5 +207,6 @@ def _fill(queue_name: str, depth: int) -> None:
 
 
 if __name__ == "__main__":
-    variant, depth_text, calls_text = sys.argv[1:4]
-    print(json.dumps(_measure(variant, int(depth_text), int(calls_text))))
+    kind, variant, size, repeats = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+    measure = _measure_depth if kind == "depth" else _measure_scan
+    print(json.dumps(measure(variant, size, repeats)))
