@@ -23,7 +23,7 @@ from typing import Any
 from bench.common import Result, figure
 from bench.event_store import append_scaling, load_long_stream
 from bench.local_stack import cold_vs_warm, consumer_scaling, e2e_latency, up_time
-from bench.moto_patches import moto_dynamodb_scan, moto_sqs_depth
+from bench.moto_patches import moto_dynamodb_query, moto_dynamodb_scan, moto_sqs_depth
 from bench.pipeline import filter_times, pipeline_scaling
 from bench.read_side import projection_lag, read_requests_per_page, rebuild_rate
 from bench.write_path import vs_eventsourcing_sqlite, write_requests_per_command
@@ -44,6 +44,7 @@ BENCHMARKS: dict[str, Callable[[], Result]] = {
     "pipeline-scaling": pipeline_scaling,
     "moto-sqs-depth": moto_sqs_depth,
     "moto-dynamodb-scan": moto_dynamodb_scan,
+    "moto-dynamodb-query": moto_dynamodb_query,
 }
 
 READING = [

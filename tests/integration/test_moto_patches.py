@@ -192,3 +192,108 @@ def test_update_returns_old_and_new_values_and_errors_keep_their_shape(dynamodb:
     assert updated["Attributes"] == {"count": {"N": "43"}}
     assert refused.value.response["Error"]["Code"] == "ConditionalCheckFailedException"
     assert refused.value.response["Item"]["count"] == {"N": "43"}
+
+
+@pytest.fixture
+def streams(moto_server: MotoServer) -> Iterator[Any]:
+    """A table of 5 streams x 6 versions, with an index by owner and time."""
+    moto_server.reset()
+    client = boto3.client(
+        "dynamodb",
+        endpoint_url=moto_server.endpoint,
+        region_name="us-east-1",
+        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+    )
+    keys = [("stream", "S"), ("version", "N"), ("owner", "S"), ("at", "S")]
+    client.create_table(
+        TableName="streams",
+        KeySchema=[
+            {"AttributeName": "stream", "KeyType": "HASH"},
+            {"AttributeName": "version", "KeyType": "RANGE"},
+        ],
+        AttributeDefinitions=[{"AttributeName": n, "AttributeType": t} for n, t in keys],
+        GlobalSecondaryIndexes=[
+            {
+                "IndexName": "by-owner",
+                "KeySchema": [
+                    {"AttributeName": "owner", "KeyType": "HASH"},
+                    {"AttributeName": "at", "KeyType": "RANGE"},
+                ],
+                "Projection": {"ProjectionType": "ALL"},
+            }
+        ],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    # Written out of order, so a result in order is the query's doing.
+    for version in (3, 0, 5, 1, 4, 2):
+        for stream in range(5):
+            client.put_item(
+                TableName="streams",
+                Item={
+                    "stream": {"S": f"s{stream}"},
+                    "version": {"N": str(version)},
+                    "owner": {"S": f"owner{stream % 2}"},
+                    "at": {"S": f"2026-01-0{version + 1}T00:00:0{stream}"},
+                },
+            )
+    yield client
+
+
+def _versions(page: dict[str, Any]) -> list[int]:
+    return [int(item["version"]["N"]) for item in page["Items"]]
+
+
+def test_a_query_reads_its_partition_in_key_order_either_way(streams: Any) -> None:
+    def query(**extra: Any) -> dict[str, Any]:
+        return dict(streams.query(
+            TableName="streams",
+            KeyConditionExpression="#s = :s AND version > :after",
+            ExpressionAttributeNames={"#s": "stream"},
+            ExpressionAttributeValues={":s": {"S": "s2"}, ":after": {"N": "1"}},
+            **extra,
+        ))  # fmt: skip
+
+    forward, backward = query(), query(ScanIndexForward=False)
+    missing = streams.query(
+        TableName="streams",
+        KeyConditionExpression="#s = :s",
+        ExpressionAttributeNames={"#s": "stream"},
+        ExpressionAttributeValues={":s": {"S": "nowhere"}},
+    )
+
+    assert _versions(forward) == [2, 3, 4, 5]
+    assert {item["stream"]["S"] for item in forward["Items"]} == {"s2"}
+    assert _versions(backward) == [5, 4, 3, 2]
+    assert missing["Items"] == []
+
+
+def test_a_query_pages_through_its_partition(streams: Any) -> None:
+    request: dict[str, Any] = {
+        "TableName": "streams",
+        "KeyConditionExpression": "#s = :s",
+        "ExpressionAttributeNames": {"#s": "stream"},
+        "ExpressionAttributeValues": {":s": {"S": "s4"}},
+        "Limit": 4,
+    }
+    first = streams.query(**request)
+    second = streams.query(**request, ExclusiveStartKey=first["LastEvaluatedKey"])
+
+    assert _versions(first) == [0, 1, 2, 3]
+    assert _versions(second) == [4, 5]
+    assert "LastEvaluatedKey" not in second
+
+
+def test_an_index_query_finds_every_match_in_the_index_order(streams: Any) -> None:
+    page = streams.query(
+        TableName="streams",
+        IndexName="by-owner",
+        KeyConditionExpression="#o = :o",
+        ExpressionAttributeNames={"#o": "owner"},
+        ExpressionAttributeValues={":o": {"S": "owner1"}},
+    )
+
+    stamps = [item["at"]["S"] for item in page["Items"]]
+    assert len(stamps) == 12  # streams 1 and 3, six versions each
+    assert stamps == sorted(stamps)
+    assert {item["stream"]["S"] for item in page["Items"]} == {"s1", "s3"}
