@@ -8,6 +8,8 @@ models, queue depths), and the chaos and poison scenarios reach into
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -65,6 +67,12 @@ class ProofStack:
     @property
     def data_dir(self) -> Path:
         return Path(self.info.data_dir)
+
+    def cli(self, *args: str) -> str:
+        """Run `retake ARGS` against this stack, as an operator would; its output."""
+        argv = [sys.executable, "-m", "local_stack.cli", *args, "--data", str(self.data_dir)]
+        result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
+        return result.stdout + result.stderr
 
     def api(self, username: str) -> Api:
         """The API as `username`, signed in through Cognito (once per user)."""

@@ -15,8 +15,6 @@ Checks:
 
 from __future__ import annotations
 
-import subprocess
-import sys
 import time
 
 from adapters.faults import FAULT_CRASH_ON
@@ -33,12 +31,6 @@ RATIO_LIMIT = 2.0
 
 def _dlq_depth(stack: ProofStack) -> int:
     return stack.queue_depths()[COMMANDS_HIGH.dlq_name]
-
-
-def _cli(stack: ProofStack, *args: str) -> str:
-    argv = [sys.executable, "-m", "local_stack.cli", *args, "--data", str(stack.data_dir)]
-    result = subprocess.run(argv, capture_output=True, text=True, timeout=120)
-    return result.stdout + result.stderr
 
 
 def run(short: bool) -> Outcome:
@@ -71,13 +63,13 @@ def run(short: bool) -> Outcome:
         if more:
             during += timed_renames(api, albums, more, "poison: beside it")
         crashes = runtime.stats()["worker"].errors - crashes_before
-        listed = _cli(stack, "dlq", "list", COMMANDS_HIGH.name)
+        listed = stack.cli("dlq", "list", COMMANDS_HIGH.name)
         in_dlq = poison_id in listed
         status_in_dlq = (api.command(poison_id) or {}).get("status")
         # the fix: containers without the fault, then the redrive
         runtime.update_env({FAULT_CRASH_ON: None})
         runtime.reap_idle(0)
-        redriven = _cli(stack, "dlq", "redrive", COMMANDS_HIGH.name)
+        redriven = stack.cli("dlq", "redrive", COMMANDS_HIGH.name)
         final = api.wait_projected(poison_id, timeout=120) or {}
         title = (api.call("GET", f"/albums/{poisoned_album}").body or {}).get("title", "")
         other_dlqs = {q: n for q, n in stack.queue_depths().items() if "-dlq" in q and n}
