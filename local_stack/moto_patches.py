@@ -49,7 +49,7 @@ _applied = False
 
 
 def apply() -> None:
-    """Patch moto's SQS in this process (idempotent)."""
+    """Patch moto in this process (idempotent)."""
     global _applied
     if _applied:
         return

@@ -297,3 +297,22 @@ def test_an_index_query_finds_every_match_in_the_index_order(streams: Any) -> No
     assert len(stamps) == 12  # streams 1 and 3, six versions each
     assert stamps == sorted(stamps)
     assert {item["stream"]["S"] for item in page["Items"]} == {"s1", "s3"}
+
+
+def test_every_patch_is_in_place(moto_server: MotoServer) -> None:
+    """A moto release that moved what the patches replace fails here, not silently slow."""
+    from moto.core.serialize import BaseJSONSerializer
+    from moto.dynamodb.models.table import Table
+    from moto.sqs import models as sqs_models
+
+    patched = [
+        sqs_models.Queue.wait_for_messages,
+        sqs_models.Message.had_receipt_handle,
+        sqs_models.SQSBackend.is_message_valid_based_on_retention_period,
+        sqs_models.unix_time_millis,
+        BaseJSONSerializer._serialize_type_structure,
+        Table.query,
+        Table.all_items,
+    ]
+
+    assert [f.__module__ for f in patched] == ["local_stack.moto_patches"] * len(patched)
