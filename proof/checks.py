@@ -63,7 +63,7 @@ def wait_final(stack: ProofStack, acknowledged: list[str], timeout: float) -> fl
     """Wait until every acknowledged command has a final status; seconds waited.
 
     The queues' depths are cheap to read; a scan of thousands of command records
-    is not (moto serves it, about 2 ms an item, from the process everything else
+    is not (moto serves it, about 1 ms an item, from the process everything else
     shares). So the log is scanned once the queues have settled, and then every
     `SCAN_EVERY` seconds: scanning all along would slow the very drain it waits for.
     """
