@@ -23,16 +23,21 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
 
-@pytest.fixture
-def sqs(moto_server: MotoServer) -> Iterator[SQSClient]:
+def _fresh_client(moto_server: MotoServer, service: str) -> Any:
+    """A client of the session's moto, wiped first."""
     moto_server.reset()
-    yield boto3.client(
-        "sqs",
+    return boto3.client(
+        service,
         endpoint_url=moto_server.endpoint,
         region_name="us-east-1",
         aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
         aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
+
+
+@pytest.fixture
+def sqs(moto_server: MotoServer) -> Iterator[SQSClient]:
+    yield _fresh_client(moto_server, "sqs")
 
 
 def _counts(sqs: SQSClient, url: str) -> dict[str, int]:
@@ -137,14 +142,7 @@ EVERY_TYPE: dict[str, Any] = {
 
 @pytest.fixture
 def dynamodb(moto_server: MotoServer) -> Iterator[Any]:
-    moto_server.reset()
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=moto_server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    client = _fresh_client(moto_server, "dynamodb")
     client.create_table(
         TableName="types",
         KeySchema=[{"AttributeName": "id", "KeyType": "HASH"}],
@@ -197,14 +195,7 @@ def test_update_returns_old_and_new_values_and_errors_keep_their_shape(dynamodb:
 @pytest.fixture
 def streams(moto_server: MotoServer) -> Iterator[Any]:
     """A table of 5 streams x 6 versions, with an index by owner and time."""
-    moto_server.reset()
-    client = boto3.client(
-        "dynamodb",
-        endpoint_url=moto_server.endpoint,
-        region_name="us-east-1",
-        aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-        aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-    )
+    client = _fresh_client(moto_server, "dynamodb")
     keys = [("stream", "S"), ("version", "N"), ("owner", "S"), ("at", "S")]
     client.create_table(
         TableName="streams",
