@@ -17,6 +17,7 @@ from api.access import caller, deps, submit, writer
 from api.errors import BadRequest, Conflict, Forbidden, NotFound, documented
 from api.idempotency import request_ids
 from api.identity import Identity
+from api.media import record_without_gps
 from api.params import SIGNED_IN, Cursor, Limit
 from api.schemas import Accepted, CommandList, CommandStatus, Revert
 from commands.command_log import CommandRecord
@@ -61,7 +62,7 @@ def visible_command(identity: Identity, command_id: str) -> CommandRecord:
     responses=documented(200, 401, 404),
 )
 def command_status(command_id: CommandId) -> CommandStatus:
-    record = visible_command(caller(router.current_event), command_id)
+    record = record_without_gps(visible_command(caller(router.current_event), command_id))
     base = f"/commands/{record.command_id}"
     links = {"self": base, "undo": f"{base}/undo", "redo": f"{base}/redo"}
     links |= {name: f"/commands/{target}" for name, target in

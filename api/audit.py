@@ -13,6 +13,7 @@ from api.access import caller, deps, parse_instant
 from api.errors import Forbidden, documented
 from api.export import all_matching, to_csv, to_jsonl
 from api.identity import Identity
+from api.media import record_without_gps
 from api.params import SIGNED_IN, Cursor
 from api.schemas import ChainBreakOut, CommandList, Verification, VerifyRequest
 
@@ -76,7 +77,7 @@ def search_commands(
     auditor()
     filters = _filters(actor, type, aggregate_id, status, since, until)
     page = deps().log.search(**filters, limit=limit, cursor=cursor)
-    return CommandList(items=page.items, cursor=page.cursor)
+    return CommandList(items=[record_without_gps(item) for item in page.items], cursor=page.cursor)
 
 
 @router.get(
@@ -106,7 +107,8 @@ def export_commands(
     until: Instant = None,
 ) -> Response[str]:
     auditor()
-    records = all_matching(deps().log, **_filters(actor, type, aggregate_id, status, since, until))
+    matching = all_matching(deps().log, **_filters(actor, type, aggregate_id, status, since, until))
+    records = (record_without_gps(record) for record in matching)
     body = to_csv(records) if format == "csv" else to_jsonl(records)
     return Response(
         status_code=200,

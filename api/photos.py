@@ -26,7 +26,7 @@ from api.access import (
 from api.errors import NotFound, documented
 from api.idempotency import request_ids
 from api.listings import UNSORTED, history_page, photos
-from api.media import present, present_page
+from api.media import entry_without_gps, present, present_page
 from api.params import SIGNED_IN, AsOf, Cursor, HistoryLimit, Limit
 from api.schemas import (
     Accepted,
@@ -260,6 +260,9 @@ def get_photo(photo_id: UUID, as_of: AsOf = None) -> PhotoOut:
 def photo_history(photo_id: UUID, limit: HistoryLimit = 100, cursor: Cursor = None) -> History:
     identity = caller(router.current_event)
     key = str(photo_id)
-    ensure_readable(identity, owner_of(Photo, key), "photo", key)
+    owner = owner_of(Photo, key)
+    ensure_readable(identity, owner, "photo", key)
     entries = past.history(deps().store, deps().log, key)
+    if identity.user_id != owner:
+        entries = [entry_without_gps(entry) for entry in entries]
     return history_page(key, entries, limit=limit, cursor=cursor)

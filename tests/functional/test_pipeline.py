@@ -28,7 +28,7 @@ from fanout.messages import CommitMessage
 from pipeline import filters, lambda_filters
 from pipeline.filters import STAGES, Job, PipelineContext, RegistrationPending
 from tests import images
-from tests.functional.api_helpers import ALICE, AUDITOR, BOB, ApiHarness, install_api
+from tests.functional.api_helpers import ALICE, AUDITOR, BOB, SUPPORT, ApiHarness, install_api
 from tests.functional.conftest import FakeLambdaContext, load_event
 
 
@@ -197,6 +197,32 @@ def test_gps_is_shown_to_the_owner_only(gallery: Gallery) -> None:
     listing = gallery.api.call("GET", "/photos", as_=AUDITOR, query={"owner": "alice"}).json
     assert all("gps" not in item["metadata"] for item in listing["items"])
     assert gallery.api.call("GET", f"/photos/{photo_id}", as_=BOB).status == 404
+
+
+def test_gps_stays_out_of_the_history_and_the_trail_for_all_but_the_owner(
+    gallery: Gallery,
+) -> None:
+    photo_id = gallery.upload(images.jpeg_with_exif(), "image/jpeg")
+    history = f"/photos/{photo_id}/history"
+    trail = {"type": "AttachProcessing", "aggregate_id": str(photo_id)}
+
+    owners_history = gallery.api.call("GET", history).json
+    assert any("gps" in entry["after"].get("metadata", {}) for entry in owners_history["entries"])
+    for reader in (AUDITOR, SUPPORT):
+        seen = gallery.api.call("GET", history, as_=reader)
+        assert seen.status == 200 and "gps" not in seen.text
+        assert "Retake Optics" in seen.text  # the rest of the metadata is still shown
+        found = gallery.api.call("GET", "/audit/commands", as_=reader, query=trail)
+        [record] = found.json["items"]
+        assert record["payload"]["metadata"] and "gps" not in found.text
+        status = gallery.api.call("GET", f"/commands/{record['command_id']}", as_=reader)
+        assert status.status == 200 and "gps" not in status.text
+        for format in ("csv", "jsonl"):
+            export = gallery.api.call(
+                "GET", "/audit/export", as_=reader, query=trail | {"format": format}
+            )
+            assert export.status == 200 and "AttachProcessing" in export.text
+            assert "gps" not in export.text
 
 
 def test_a_shared_album_hands_out_links_but_never_gps(gallery: Gallery) -> None:
