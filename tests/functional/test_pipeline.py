@@ -8,9 +8,11 @@ projected, so `GET /photos/{id}` shows where the photo ended up.
 
 from __future__ import annotations
 
+import base64
 import copy
 import io
 import json
+import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -23,6 +25,7 @@ from PIL import Image
 from adapters import bootstrap
 from adapters.memory import InMemoryPhotoObjects, InMemoryPipe
 from adapters.s3_photos import etag_of
+from adapters.settings import MAX_UPLOAD_BYTES
 from commands.models import Envelope
 from fanout.messages import CommitMessage
 from pipeline import filters, lambda_filters
@@ -55,10 +58,11 @@ class Gallery:
         self.objects.put(key, data, content_type or fields["Content-Type"])
         return key
 
-    def push(self, key: str) -> Any:
-        """S3's asynchronous invocation of ingest for a new object."""
+    def push(self, key: str, event_time: str | None = None) -> Any:
+        """S3's asynchronous invocation of ingest for a new object (a repeated delivery of
+        one notification keeps its `event_time`)."""
         event = copy.deepcopy(load_event("s3_object_created.json"))
-        event["Records"][0]["eventTime"] = datetime.now(UTC).isoformat()
+        event["Records"][0]["eventTime"] = event_time or datetime.now(UTC).isoformat()
         record = event["Records"][0]["s3"]["object"]
         stored = self.objects.head(key)
         record["key"] = quote_plus(key)  # URL-encoded, "/" included, as S3 sends it
@@ -333,17 +337,48 @@ def test_renditions_are_the_same_bytes_each_time() -> None:
 # -- ingest: what it ignores, and waiting for the registration ----------------------------
 
 
-def test_keys_that_are_not_a_pending_photo_are_ignored(gallery: Gallery) -> None:
+def test_keys_that_are_not_a_pending_photo_are_ignored_and_logged(
+    gallery: Gallery, caplog: pytest.LogCaptureFixture
+) -> None:
     gallery.objects.put("originals/alice/not-a-uuid", b"x", "image/jpeg")
     gallery.objects.put(f"originals/alice/{uuid4()}", b"x", "image/jpeg")
     started = gallery.start("image/jpeg", 1)
     gallery.objects.put(f"originals/bob/{started['photo_id']}", b"x", "image/jpeg")
+    pipeline_log = logging.getLogger(lambda_filters.logger.name)  # Powertools' own logger
+    pipeline_log.addHandler(caplog.handler)
 
-    for key in list(gallery.objects.objects):
-        gallery.push(key)
+    try:
+        for key in list(gallery.objects.objects):
+            gallery.push(key)
+    finally:
+        pipeline_log.removeHandler(caplog.handler)
 
     assert not gallery.pipe.sent
     assert gallery.photo(started["photo_id"])["status"] == "pending"
+    ignored = {vars(record)["key"]: record.msg for record in caplog.records
+               if "ignored" in record.msg}  # fmt: skip
+    assert ignored == {
+        "originals/alice/not-a-uuid": "not an original's key; ignored",
+        **{key: "no pending photo for this key; ignored"
+           for key in gallery.objects.objects if key != "originals/alice/not-a-uuid"},
+    }  # fmt: skip
+
+
+def test_a_notification_delivered_twice_runs_the_pipeline_once(gallery: Gallery) -> None:
+    started = gallery.start("image/jpeg", len(data := images.jpeg_with_exif()))
+    key = gallery.put(started, data)
+    sent_at = datetime.now(UTC).isoformat()
+
+    gallery.push(key, event_time=sent_at)
+    gallery.push(key, event_time=sent_at)  # S3 delivers asynchronous invocations at least once
+    gallery.drain()
+
+    attaches = gallery.api.log.search(aggregate_id=started["photo_id"],
+                                      command_type="AttachProcessing").items  # fmt: skip
+    assert len(attaches) == 1 and attaches[0].status == "succeeded"
+    commits = gallery.api.store.read_commits(started["photo_id"])
+    assert [c.command_id for c in commits].count(attaches[0].command_id) == 1
+    assert gallery.photo(started["photo_id"])["status"] == "ready"
 
 
 def test_an_original_that_beats_its_registration_is_retried(gallery: Gallery) -> None:
@@ -471,8 +506,6 @@ def test_an_upload_form_is_conditioned_on_the_type_and_the_size_limit(gallery: G
     fields = started["upload"]["fields"]
     assert fields["key"] == f"originals/alice/{started['photo_id']}"
     assert fields["Content-Type"] == "image/webp"
-    import base64
-
     policy = json.loads(base64.b64decode(fields["policy"]))
     assert {"Content-Type": "image/webp"} in policy["conditions"]
     assert ["content-length-range", 1, started["max_bytes"]] in policy["conditions"]
@@ -503,6 +536,23 @@ def test_a_declared_size_over_the_limit_is_refused(gallery: Gallery) -> None:
     assert response.status == 413
     assert response.json["error"]["code"] == "upload_too_large"
     assert not gallery.api.queue.sent
+
+
+def test_the_upload_limit_is_the_configured_one(
+    gallery: Gallery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(MAX_UPLOAD_BYTES, "4096")
+    gallery.api.deps.settings = None  # read from the environment, as in Lambda
+
+    over = gallery.api.call(
+        "POST", "/uploads", body={"filename": "a.png", "content_type": "image/png", "size": 4097}
+    )
+    started = gallery.start("image/png", 4096)
+
+    assert over.status == 413 and over.json["error"]["details"]["max_bytes"] == 4096
+    assert started["max_bytes"] == 4096
+    policy = json.loads(base64.b64decode(started["upload"]["fields"]["policy"]))
+    assert ["content-length-range", 1, 4096] in policy["conditions"]
 
 
 def test_etag_matches_s3s_for_a_single_part_upload() -> None:
