@@ -73,6 +73,22 @@ def test_a_rotated_jpeg_with_gps_is_uploaded_processed_and_served_upright_withou
 
 
 @pytest.mark.parametrize(
+    ("fmt", "content_type"),
+    [("WEBP", "image/webp"), ("GIF", "image/gif"), ("TIFF", "image/tiff")],
+)
+def test_webp_gif_and_tiff_become_ready_with_jpeg_renditions(
+    stack: RunningStack, fmt: str, content_type: str
+) -> None:
+    started = upload(stack, images.encoded(fmt, 320, 240), content_type, f"scan.{fmt.lower()}")
+
+    photo = wait_for(stack, started["photo_id"], "ready")
+
+    assert (photo["format"], photo["width"], photo["height"]) == (fmt, 320, 240)
+    thumbnail = requests.get(photo["urls"]["thumbnail"], timeout=30)
+    assert Image.open(io.BytesIO(thumbnail.content)).format == "JPEG"
+
+
+@pytest.mark.parametrize(
     ("data", "content_type", "reason"),
     [(images.encoded("PNG"), "image/jpeg", "is a PNG"),
      (images.truncated_jpeg(), "image/jpeg", "truncated")],
