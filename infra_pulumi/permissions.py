@@ -34,8 +34,10 @@ from resources.definitions import (
     READ_TABLES,
     RENDER,
     RENDITIONS_PREFIX,
+    SHARE_VIEWS,
     SNAPSHOTS,
     STREAM_CONSUMERS,
+    TAG_VIEWS,
     VALIDATE,
     WORKER,
     BucketSpec,
@@ -49,6 +51,8 @@ READ = ("dynamodb:GetItem", "dynamodb:Query")
 BATCH_READ = ("dynamodb:BatchGetItem",)
 APPEND = ("dynamodb:PutItem",)
 UPDATE = ("dynamodb:UpdateItem",)
+#: Derived rows (a photo's tag, an album's share link) are deleted when they stop holding.
+DELETE = ("dynamodb:DeleteItem",)
 BATCH_WRITE = ("dynamodb:BatchWriteItem",)
 #: Verifying every hash chain (`POST /audit/verify` without a stream) reads the whole store.
 SCAN = ("dynamodb:Scan",)
@@ -145,6 +149,8 @@ SUBMIT = Access(
     tables=(TableAccess(COMMAND_LOG, GET + APPEND),),
     queues=(QueueAccess(COMMANDS_HIGH, SEND),),
 )
+#: The read models whose rows the projector deletes (`ReadModels.put_tags`, `put_shares`).
+DERIVED_TABLES = (TAG_VIEWS, SHARE_VIEWS)
 READ_ORIGINALS = ObjectAccess(PHOTOS_BUCKET, ORIGINALS_PREFIX, GET_OBJECT)
 
 #: What each function reads, writes, sends and publishes, besides what it consumes.
@@ -165,6 +171,8 @@ GRANTS: dict[str, Access] = {
                 TableAccess(table, READ + BATCH_READ + APPEND + UPDATE + BATCH_WRITE, indexes=True)
                 for table in READ_TABLES
             ),
+            # Only derived rows are ever removed; album and photo views stay, marked deleted.
+            *(TableAccess(table, DELETE) for table in DERIVED_TABLES),
         ),
     ),
     API.name: Access(

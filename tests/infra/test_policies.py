@@ -21,7 +21,9 @@ from resources.definitions import (
     PUBLISHER_FAILURES,
     QUEUES,
     READ_TABLES,
+    SHARE_VIEWS,
     SNAPSHOTS,
+    TAG_VIEWS,
     Naming,
     TableSpec,
 )
@@ -126,6 +128,22 @@ def test_the_projector_cannot_append_events(policies: dict[str, set[Grant]]) -> 
     assert on_table(projector, COMMAND_LOG) == set()
     for table in READ_TABLES:
         assert {"dynamodb:PutItem", "dynamodb:BatchWriteItem"} <= on_table(projector, table)
+
+
+def test_the_projector_deletes_only_the_derived_rows_it_removes(
+    policies: dict[str, set[Grant]],
+) -> None:
+    # A removed tag or share link is deleted (`ReadModels.put_tags`, `put_shares`);
+    # album and photo views are never deleted, only marked.
+    deletes = {
+        table.name
+        for table in READ_TABLES
+        if "dynamodb:DeleteItem" in on_table(policies["projector"], table)
+    }
+    assert deletes == {TAG_VIEWS.name, SHARE_VIEWS.name}
+    for function, pairs in policies.items():
+        if function != "projector":
+            assert not any(action == "dynamodb:DeleteItem" for action, _ in pairs), function
 
 
 def test_only_the_worker_appends_to_the_event_store(policies: dict[str, set[Grant]]) -> None:
