@@ -3,21 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
-from resources.definitions import QUEUES, Naming, QueueSpec
+from resources.definitions import QUEUES, STREAM_CONSUMERS, Naming, QueueSpec
 
 #: SQS's longest retention: a dead letter waits two weeks for someone to look.
 DEAD_LETTER_RETENTION_SECONDS = 14 * 24 * 3600
+
+
+def failure_destinations() -> tuple[QueueSpec, ...]:
+    """Queues a stream mapping sends what it gives up on to: dead letters by another name."""
+    return tuple(dict.fromkeys(spec.on_failure for spec in STREAM_CONSUMERS))
 
 
 @dataclass(frozen=True)
 class CommandBusArgs:
     naming: Naming
     queues: Sequence[QueueSpec] = QUEUES
+    #: Queues kept as long as a DLQ (`failure_destinations`).
+    kept_as_dead_letters: Sequence[QueueSpec] = field(default_factory=failure_destinations)
 
 
 class CommandBus(pulumi.ComponentResource):
@@ -25,7 +32,8 @@ class CommandBus(pulumi.ComponentResource):
 
     A DLQ has its queue's FIFO-ness (SQS requires it) and visibility timeout, so
     a function consuming dead letters has as long as the queue's own consumer.
-    Both are encrypted with SQS-managed keys, which SNS can deliver to.
+    Both are encrypted with SQS-managed keys, which SNS can deliver to. A stream
+    mapping's on-failure destination is kept as long as a DLQ: it is one.
     """
 
     queues: dict[str, aws.sqs.Queue]
@@ -60,6 +68,9 @@ class CommandBus(pulumi.ComponentResource):
                 fifo_queue=spec.fifo,
                 content_based_deduplication=spec.content_based_deduplication if spec.fifo else None,
                 visibility_timeout_seconds=spec.visibility_timeout_seconds,
+                message_retention_seconds=(
+                    DEAD_LETTER_RETENTION_SECONDS if spec in args.kept_as_dead_letters else None
+                ),
                 redrive_policy=redrive,
                 sqs_managed_sse_enabled=True,
                 opts=child,

@@ -9,7 +9,7 @@ import pulumi
 from infra_pulumi.alarms import Alarms, AlarmsArgs
 from infra_pulumi.api import Api, ApiArgs
 from infra_pulumi.auth import Auth, AuthArgs
-from infra_pulumi.command_bus import CommandBus, CommandBusArgs
+from infra_pulumi.command_bus import CommandBus, CommandBusArgs, failure_destinations
 from infra_pulumi.config import StackConfig
 from infra_pulumi.event_store import EventStore, EventStoreArgs
 from infra_pulumi.fan_out import FanOut, FanOutArgs
@@ -101,7 +101,16 @@ def deploy(config: StackConfig) -> Deployment:
         if config.keep_warm
         else None
     )
-    alarms = Alarms("alarms", AlarmsArgs(naming, QUEUES, command_bus.dead_letter_queues))
+    alarms = Alarms(
+        "alarms",
+        AlarmsArgs(
+            naming,
+            QUEUES,
+            command_bus.dead_letter_queues,
+            failure_destinations=failure_destinations(),
+            failure_queues=command_bus.queues,
+        ),
+    )
     return Deployment(
         event_store=event_store,
         command_bus=command_bus,

@@ -170,12 +170,34 @@ def test_every_dlq_has_an_alarm_on_its_depth(stack: Stack) -> None:
         record.inputs["dimensions"]["QueueName"]: record.inputs
         for record in stack.of_type("aws:cloudwatch/metricAlarm:MetricAlarm")
     }
-    assert set(alarms) == {NAMING.dlq(spec) for spec in QUEUES if spec.dlq}
+    # A stream mapping's on-failure destination holds dead letters too: commits never
+    # published, so never projected.
+    failure_destinations = {NAMING.queue(spec.on_failure) for spec in STREAM_CONSUMERS}
+    assert failure_destinations == {"retake-publisher-failures"}
+    assert set(alarms) == {NAMING.dlq(spec) for spec in QUEUES if spec.dlq} | failure_destinations
     for alarm in alarms.values():
         assert alarm["namespace"] == "AWS/SQS"
         assert alarm["metricName"] == "ApproximateNumberOfMessagesVisible"
         assert alarm["comparisonOperator"] == "GreaterThanThreshold"
         assert alarm["threshold"] == 0
+
+
+def test_dead_letters_and_given_up_stream_batches_are_kept_two_weeks(stack: Stack) -> None:
+    queues = queues_by_name(stack)
+    two_weeks = 14 * 24 * 3600
+    kept = {
+        name
+        for name, queue in queues.items()
+        if queue.inputs.get("messageRetentionSeconds") == two_weeks
+    }
+    assert kept == {NAMING.dlq(spec) for spec in QUEUES if spec.dlq} | {
+        NAMING.queue(spec.on_failure) for spec in STREAM_CONSUMERS
+    }
+    assert all(
+        "messageRetentionSeconds" not in queue.inputs
+        for name, queue in queues.items()
+        if name not in kept
+    )
 
 
 def test_queues_let_only_their_topics_send_to_them(stack: Stack) -> None:
