@@ -12,6 +12,13 @@ import pulumi_aws as aws
 from infra_pulumi.policies import POLICY_VERSION
 from resources.definitions import SUBSCRIPTIONS, TOPICS, Naming, SubscriptionSpec, TopicSpec
 
+#: SNS's AWS-managed key. Its key policy lets every principal of the account use it
+#: through SNS, so the publisher's role needs no KMS grant; SNS decrypts a message
+#: before delivering it to a queue, and the queues use SQS-managed keys, so the
+#: subscriptions need none either. (AWS services that publish, such as CloudWatch
+#: alarms or S3 notifications, cannot use a topic with this key; none publishes here.)
+TOPIC_KEY = "alias/aws/sns"
+
 
 @dataclass(frozen=True)
 class FanOutArgs:
@@ -26,7 +33,8 @@ class FanOut(pulumi.ComponentResource):
     """Topics, subscriptions, and the queue policies that let each topic deliver.
 
     FIFO topics deduplicate by the id the publisher gives each commit, never by
-    content (as `resources.provision.create_topic` sets them up locally).
+    content (as `resources.provision.create_topic` sets them up locally). Messages
+    are encrypted at rest with `TOPIC_KEY`.
     """
 
     topics: dict[str, aws.sns.Topic]
@@ -43,6 +51,7 @@ class FanOut(pulumi.ComponentResource):
                 name=args.naming.topic(spec),
                 fifo_topic=spec.fifo,
                 content_based_deduplication=False if spec.fifo else None,
+                kms_master_key_id=TOPIC_KEY,
                 opts=child,
             )
             for spec in args.topics

@@ -200,6 +200,18 @@ def test_dead_letters_and_given_up_stream_batches_are_kept_two_weeks(stack: Stac
     )
 
 
+def test_every_queue_and_topic_is_encrypted(stack: Stack) -> None:
+    queues = stack.of_type("aws:sqs/queue:Queue")
+    assert len(queues) == len(QUEUES) + sum(1 for spec in QUEUES if spec.dlq)
+    for queue in queues:
+        assert queue.inputs.get("sqsManagedSseEnabled") is True, queue.inputs["name"]
+        assert "kmsMasterKeyId" not in queue.inputs  # SNS delivers to SQS-managed keys freely
+    topics = stack.of_type("aws:sns/topic:Topic")
+    assert topics
+    for topic in topics:
+        assert topic.inputs.get("kmsMasterKeyId") == "alias/aws/sns", topic.inputs["name"]
+
+
 def test_queues_let_only_their_topics_send_to_them(stack: Stack) -> None:
     policies = stack.of_type("aws:sqs/queuePolicy:QueuePolicy")
     subscriptions = stack.of_type("aws:sns/topicSubscription:TopicSubscription")
