@@ -16,7 +16,7 @@ import base64
 import binascii
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -47,14 +47,32 @@ from api.schemas import Health
 from commands.command_log import InvalidSearchCursor
 from commands.models import InvalidCommand
 from projections.read_models import InvalidCursor
+from resources.definitions import PUBLIC_ROUTES, RouteSpec
 
 MAX_BODY_BYTES = 64 * 1024
 #: No body of ours nests deeper than 3; Python's parser fails past about 1,000.
 MAX_JSON_DEPTH = 32
 _JSON_STRINGS = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
 _NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+
+
+def public_paths(routes: Iterable[RouteSpec] = PUBLIC_ROUTES) -> re.Pattern[str]:
+    """The paths API Gateway lets anyone GET (`PUBLIC_ROUTES`), as one pattern.
+
+    Taken from the gateway's own list, so the two cannot disagree: `{name}` is one
+    segment and `{name+}` one or more, as in API Gateway; a trailing slash is allowed.
+    Preflights (OPTIONS) are let through before this is asked.
+    """
+    alternatives = []
+    for route in routes:
+        if route.method == "GET":
+            pattern = re.sub(r"\\\{[^/]+?\\\+\\\}", "[^/].*", re.escape(route.path))
+            alternatives.append(re.sub(r"\\\{[^/]+?\\\}", "[^/]+", pattern))
+    return re.compile(rf"^(?:{'|'.join(alternatives)})/?$")
+
+
 #: Paths anyone may call without signing in.
-PUBLIC_PATHS = re.compile(r"^/(health|openapi\.json|docs|shared/[^/]+)/?$")
+PUBLIC_PATHS = public_paths()
 DESCRIPTION = (
     "Retake: a photo gallery in which every action is a command you can audit, undo and "
     "redo. Writes answer 202 with the command id; follow `Location` to its status, which "
