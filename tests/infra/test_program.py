@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -564,6 +565,17 @@ def test_the_photo_bucket_is_private_encrypted_and_open_to_uploads_from_the_site
     )
     (expiry,) = lifecycle["rules"]
     assert expiry["abortIncompleteMultipartUpload"] == {"daysAfterInitiation": 1}
+
+
+def test_no_lifecycle_rule_ever_expires_an_object_of_the_photo_bucket(stack: Stack) -> None:
+    # Originals and renditions share their prefixes with those of registered photos, and
+    # nothing marks an abandoned one: an expiry would delete photos people still have.
+    lifecycle = bucket_settings(
+        stack, "aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration", "photos"
+    )
+    rules: Any = lifecycle["rules"]
+    assert rules and all("expiration" not in rule for rule in rules)
+    assert all(rule.expire_days is None for rule in PHOTOS_BUCKET.lifecycle)
 
 
 def test_every_bucket_is_encrypted_at_rest(stack: Stack) -> None:
