@@ -10,13 +10,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
 import boto3
 import pytest
 from moto import mock_aws
 
-from resources.definitions import BUCKETS, QUEUES, TABLES, USER_POOL, Naming
+from local_stack.mappings import EventSourceMappings
+from local_stack.runtime import LambdaRuntime
+from local_stack.sqs_source import SqsEventSource
+from local_stack.stream_source import DynamoDBStreamEventSource
+from resources.definitions import (
+    BUCKETS,
+    CONSUMERS,
+    FUNCTIONS,
+    QUEUES,
+    STREAM_CONSUMERS,
+    TABLES,
+    USER_POOL,
+    Naming,
+)
 from resources.provision import provision, provision_buckets, provision_user_pool
 from tests.infra.conftest import REGION, Recorded, Stack
 
@@ -292,3 +306,104 @@ def test_the_user_pool_client_and_groups_have_the_same_settings(
         for record in stack.of_type("aws:cognito/userGroup:UserGroup")
     }
     assert deployed_groups == local_groups
+
+
+# -- functions and their event-source mappings ------------------------------------------
+
+FUNCTION = "aws:lambda/function:Function"
+MAPPING = "aws:lambda/eventSourceMapping:EventSourceMapping"
+
+
+@dataclass(frozen=True)
+class NamedInvoker:
+    """What the local mappings invoke, standing in for the runtime's container pool."""
+
+    function: str
+
+    def __call__(self, event: Any) -> Any:
+        raise AssertionError("nothing is invoked: the mappings are only read")
+
+
+def deployed_function(stack: Stack, arn: str) -> str:
+    """The logical name of the function (or its alias) a mapping invokes."""
+    physical = arn.split(":function:", 1)[1].split(":", 1)[0]
+    (record,) = [r for r in stack.of_type(FUNCTION) if r.inputs["name"] == physical]
+    return record.name
+
+
+def test_event_source_mappings_pull_the_same_sources_into_the_same_functions(
+    stack: Stack, local: LocalStack
+) -> None:
+    mappings = EventSourceMappings(
+        sqs=local.sqs,
+        dynamodb=local.dynamodb,
+        streams=boto3.session.Session(
+            aws_access_key_id="testing", aws_secret_access_key="testing", region_name=REGION
+        ).client("dynamodbstreams"),
+        naming=NAMING,
+        invoker_for=NamedInvoker,
+    )
+    # The local stack runs one poller per unit of a mapping's concurrency.
+    local_sqs: dict[tuple[str, str], tuple[int, int]] = {}
+    local_streams = set()
+    for poller in mappings.pollers:
+        source: Any = poller.source
+        if isinstance(source, SqsEventSource):
+            key = (source.queue_url.rsplit("/", 1)[-1], source.invoke.function)
+            _, pollers = local_sqs.get(key, (0, 0))
+            local_sqs[key] = (source.batch_size, pollers + 1)
+        else:
+            assert isinstance(source, DynamoDBStreamEventSource)
+            table = source.stream_arn.split(":table/", 1)[1].split("/", 1)[0]
+            local_streams.add(
+                (table, source.invoke.function, source.batch_size, source.starting_position)
+            )
+
+    deployed_sqs = {}
+    deployed_streams = set()
+    for record in stack.of_type(MAPPING):
+        inputs = record.inputs
+        function = deployed_function(stack, inputs["functionName"])
+        if ":sqs:" in inputs["eventSourceArn"]:
+            concurrency = inputs.get("scalingConfig", {}).get("maximumConcurrency")
+            queue = inputs["eventSourceArn"].rsplit(":", 1)[-1]
+            deployed_sqs[(queue, function)] = (inputs["batchSize"], concurrency)
+        else:
+            table = inputs["eventSourceArn"].split(":table/", 1)[1].split("/", 1)[0]
+            deployed_streams.add((table, function, inputs["batchSize"], inputs["startingPosition"]))
+
+    assert set(local_sqs) == set(deployed_sqs) and len(local_sqs) == len(CONSUMERS)
+    for key, (batch_size, pollers) in local_sqs.items():
+        deployed_batch, concurrency = deployed_sqs[key]
+        assert batch_size == deployed_batch, key
+        # Lambda's floor for a mapping's maximum concurrency is 2; below it the function's
+        # reserved concurrency bounds the mapping, and the local stack runs one poller.
+        assert pollers == (concurrency if concurrency is not None else 1), key
+    assert local_streams == deployed_streams and len(local_streams) == len(STREAM_CONSUMERS)
+
+
+def test_the_local_runtime_runs_each_function_as_it_is_deployed(
+    stack: Stack, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Nothing is started: provisioned containers would be spawned processes.
+    monkeypatch.setattr(LambdaRuntime, "_provision", lambda self, pool: None)
+    runtime = LambdaRuntime(FUNCTIONS, env={})
+    try:
+        pools = runtime._pools
+    finally:
+        runtime.shutdown()
+    assert set(pools) == {record.name for record in stack.of_type(FUNCTION)}
+    provisioned = {
+        record.inputs["functionName"]: record.inputs["provisionedConcurrentExecutions"]
+        for record in stack.of_type(
+            "aws:lambda/provisionedConcurrencyConfig:ProvisionedConcurrencyConfig"
+        )
+    }
+    for name, pool in pools.items():
+        deployed = stack.one(FUNCTION, name).inputs
+        assert pool.spec.handler == deployed["handler"], name
+        assert pool.spec.timeout_seconds == deployed["timeout"], name
+        assert pool.spec.memory_mb == deployed["memorySize"], name
+        # The local runtime's container limit is Lambda's reserved concurrency.
+        assert pool.limit == deployed["reservedConcurrentExecutions"], name
+        assert pool.provisioned == provisioned.get(deployed["name"], 0), name
