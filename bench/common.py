@@ -7,7 +7,7 @@ import statistics
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +24,10 @@ _OPS: dict[str, Callable[[float, float], bool]] = {
     "<": operator.lt,
     ">": operator.gt,
 }
+
+
+#: `boto3.client` for a service named at run time (its stubs type only literal names).
+any_client: Callable[..., Any] = boto3.client
 
 
 @dataclass
@@ -104,11 +108,11 @@ class Progress:
             sys.stderr.flush()
 
 
-def median(values: list[float]) -> float:
+def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 
 
-def percentile(values: list[float], fraction: float) -> float:
+def percentile(values: Sequence[float], fraction: float) -> float:
     ordered = sorted(values)
     index = min(len(ordered) - 1, max(0, round(fraction * (len(ordered) - 1))))
     return ordered[index]
@@ -146,7 +150,7 @@ class Moto:
         }
 
     def client(self, service: str, counter: RequestCounter | None = None) -> Any:
-        client = boto3.client(service, region_name="us-east-1")
+        client = any_client(service, region_name="us-east-1")
         return counter.attach(client) if counter else client
 
 

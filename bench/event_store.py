@@ -48,7 +48,7 @@ def _stream(events: int, snapshot_interval: int) -> Iterator[tuple[Commit, Snaps
 def _seed(store: DynamoDBEventStore, events: int, label: str) -> str:
     """Bulk-write one stream of `events` events; return its id."""
     progress = Progress(label, events)
-    batch: list[dict[str, Any]] = []
+    batch: list[Any] = []
     stream_id = ""
     for commit, snapshot in _stream(events, SNAPSHOT_INTERVAL):
         stream_id = commit.stream_id

@@ -27,9 +27,7 @@ import sys
 import time
 from typing import Any
 
-import boto3
-
-from bench.common import Progress, Result
+from bench.common import Progress, Result, any_client
 
 DEPTH = 1_000
 CALLS = 20
@@ -135,7 +133,7 @@ def _client(service: str, variant: str) -> Any:
         port = free_port()
         ThreadedMotoServer(ip_address=LOOPBACK, port=port, verbose=False).start()
         endpoint = f"http://{LOOPBACK}:{port}"
-    return boto3.client(
+    return any_client(
         service,
         endpoint_url=endpoint,
         region_name="us-east-1",
