@@ -192,10 +192,15 @@ def extract(data: bytes) -> dict[str, Any]:
 def render(data: bytes, sizes: dict[str, int] | None = None) -> dict[str, bytes]:
     """JPEG renditions, orientation applied and every metadata block left out."""
     renditions: dict[str, bytes] = {}
+    wanted = sizes or RENDITION_SIZES
     with _opened(data) as image:
+        # A JPEG decodes at 1/2, 1/4 or 1/8 scale for the asking: still at least the
+        # largest rendition on both sides, and about half the render's time at 12 MP.
+        largest = max(wanted.values())
+        image.draft("RGB", (largest, largest))
         upright = ImageOps.exif_transpose(image)
         flat = _flatten(upright)
-        for name, long_side in (sizes or RENDITION_SIZES).items():
+        for name, long_side in wanted.items():
             copy = flat.copy()
             copy.thumbnail((long_side, long_side), Image.Resampling.LANCZOS)
             out = io.BytesIO()

@@ -6,7 +6,7 @@ import io
 from uuid import uuid4
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageStat
 
 from pipeline import images
 from pipeline.keys import original_key, parse_original_key, rendition_key
@@ -88,6 +88,30 @@ def test_renditions_fit_their_long_side_and_flatten_transparency() -> None:
     assert sizes == {"thumbnail": (320, 160), "large": (1280, 640)}
     corner = Image.open(io.BytesIO(renditions["thumbnail"])).getpixel((0, 0))
     assert isinstance(corner, tuple) and min(corner) > 240, "transparent became white"
+
+
+def test_a_camera_sized_jpeg_renders_upright_as_sharp_as_from_every_pixel() -> None:
+    # given: a 3200 x 2600 JPEG stored sideways (orientation 6), big enough that the
+    # decoder is asked for a half-scale image
+    picture = Image.effect_noise((3200, 2600), 30).convert("RGB")
+    picture.paste((220, 30, 30), (0, 0, 1600, 2600))  # left half red, as stored
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    out = io.BytesIO()
+    picture.save(out, "JPEG", exif=exif, quality=92)
+
+    renditions = images.render(out.getvalue())
+
+    large = Image.open(io.BytesIO(renditions["large"]))
+    thumbnail = Image.open(io.BytesIO(renditions["thumbnail"]))
+    assert (large.size, thumbnail.size) == ((1040, 1280), (260, 320))
+    top = large.getpixel((520, 10))
+    assert isinstance(top, tuple) and top[0] > 150 > top[2], "stored left is shown on top"
+    reference = picture.rotate(-90, expand=True)  # orientation 6: a quarter turn clockwise
+    reference.thumbnail((1280, 1280), Image.Resampling.LANCZOS)
+    difference = ImageChops.difference(large.convert("RGB"), reference)
+    mean = sum(ImageStat.Stat(difference).mean) / 3
+    assert mean < 6, f"renders {mean:.1f} levels away from a full decode"
 
 
 def test_keys_are_built_from_ids_and_only_originals_parse() -> None:
