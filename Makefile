@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install test lint typecheck unit functional integration e2e bench proof up package clean
+.PHONY: install test lint typecheck unit functional integration e2e bench proof up package lock clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,16 @@ up: $(STAMP)
 # dist/retake-functions.zip and dist/retake-layer.zip for `pulumi up` (the layer needs the network).
 package: $(STAMP)
 	$(BIN)/python -m infra_pulumi.package
+
+# The layer's lock: every runtime dependency of pyproject pinned, with the hashes of its
+# wheels, for Lambda's Python 3.12 on x86_64 (infra_pulumi/package.py installs from it with
+# --require-hashes). Run after changing [project].dependencies, or to take newer releases.
+LAYER_LOCK := infra_pulumi/layer-requirements.txt
+lock: $(STAMP)
+	$(BIN)/python -m pip install --quiet uv
+	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --quiet \
+		--python-version 3.12 --python-platform x86_64-manylinux2014 --only-binary :all: \
+		--custom-compile-command "make lock" --output-file $(LAYER_LOCK)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

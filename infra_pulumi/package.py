@@ -5,7 +5,9 @@
 The functions' archive holds the project's own packages (pyproject's package
 list, without what never runs in Lambda). The layer holds the runtime
 dependencies (pyproject's `[project].dependencies`) as wheels for Lambda's
-Python 3.12 on x86_64, under `python/` as Lambda expects. Entries are sorted,
+Python 3.12 on x86_64, under `python/` as Lambda expects: exactly the versions
+and wheels of the committed lock (`layer-requirements.txt`, refreshed by
+`make lock`), installed with `--require-hashes`. Entries are sorted,
 dated 1980-01-01 and given fixed permissions, and bytecode is left out, so two
 builds of the same sources are identical and Pulumi redeploys only on change.
 """
@@ -30,6 +32,10 @@ FILE_MODE = 0o644
 #: Lambda's runtime and machine, which the layer's wheels are chosen for.
 LAYER_PLATFORM = ("--platform", "manylinux2014_x86_64", "--implementation", "cp")
 LAYER_PYTHON = ("--python-version", "3.12", "--only-binary=:all:")
+#: Every package of the layer pinned, with its wheels' hashes (`make lock`).
+LAYER_LOCK = REPO_ROOT / "infra_pulumi" / "layer-requirements.txt"
+#: The lock pins every dependency of a dependency too, and a hash must match each file.
+LAYER_FROM_LOCK = ("--require-hashes", "--no-deps")
 
 
 def deployed_packages(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str]:
@@ -75,14 +81,14 @@ def build_functions_archive(
     return write_archive(out / FUNCTIONS_ARCHIVE, source_files(root, packages))
 
 
-def build_layer_archive(out: Path, requirements: Sequence[str] | None = None) -> Path:
-    """Install the dependencies for Lambda into a scratch folder and zip it (needs the network)."""
-    requirements = runtime_dependencies() if requirements is None else requirements
+def build_layer_archive(out: Path, lock: Path = LAYER_LOCK) -> Path:
+    """Install the locked dependencies for Lambda into a scratch folder and zip it (network)."""
     with tempfile.TemporaryDirectory(prefix="retake-layer-") as scratch:
         target = Path(scratch) / "python"
         pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile"]
         pip += ["--disable-pip-version-check", "--target", str(target)]
-        subprocess.run([*pip, *LAYER_PLATFORM, *LAYER_PYTHON, *requirements], check=True)
+        pip += [*LAYER_PLATFORM, *LAYER_PYTHON, *LAYER_FROM_LOCK, "--requirement", str(lock)]
+        subprocess.run(pip, check=True)
         files = [
             (path.relative_to(scratch).as_posix(), path)
             for path in Path(scratch).rglob("*")

@@ -3,13 +3,24 @@
 from __future__ import annotations
 
 import os
+import re
+import subprocess
 import zipfile
 from pathlib import Path
+from typing import Any
+
+import pytest
+from packaging.requirements import Requirement
+from packaging.utils import canonicalize_name
 
 from infra_pulumi.config import FUNCTIONS_ARCHIVE
 from infra_pulumi.package import (
     FIXED_TIME,
+    LAYER_LOCK,
+    LAYER_PLATFORM,
+    LAYER_PYTHON,
     build_functions_archive,
+    build_layer_archive,
     deployed_packages,
     runtime_dependencies,
 )
@@ -93,3 +104,66 @@ def test_the_layer_installs_the_projects_runtime_dependencies() -> None:
     assert not any(
         requirement.startswith(("pulumi", "moto", "pytest")) for requirement in dependencies
     )
+
+
+def locked() -> dict[str, tuple[str, list[str]]]:
+    """The lock's pins: canonical name -> (version, hashes)."""
+    pins: dict[str, tuple[str, list[str]]] = {}
+    text = LAYER_LOCK.read_text().replace("\\\n", " ")
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        found = re.fullmatch(
+            r"([A-Za-z0-9._-]+)==(\S+)((?:\s+--hash=sha256:[0-9a-f]{64})+)\s*", line
+        )
+        assert found, f"not an exact pin with hashes: {line!r}"
+        name, version, hashes = found.groups()
+        pins[canonicalize_name(name)] = (version, hashes.split())
+    return pins
+
+
+def test_every_pin_of_the_layers_lock_satisfies_pyprojects_ranges() -> None:
+    pins = locked()
+    for dependency in runtime_dependencies():
+        requirement = Requirement(dependency)
+        name = canonicalize_name(requirement.name)
+        assert name in pins, f"{requirement.name} is not in the lock: run `make lock`"
+        version, hashes = pins[name]
+        assert requirement.specifier.contains(version, prereleases=True), (
+            f"the lock pins {requirement.name} {version}, outside pyproject's "
+            f"{requirement.specifier}: run `make lock`"
+        )
+        assert hashes
+
+
+def test_the_lock_is_made_for_the_layers_python_and_machine() -> None:
+    # `make lock` compiles for the interpreter and platform the layer installs for.
+    makefile = (LAYER_LOCK.parents[1] / "Makefile").read_text()
+    recipe = makefile[makefile.index("\nlock:") :].split("\n\n", 1)[0]
+    python = LAYER_PYTHON[LAYER_PYTHON.index("--python-version") + 1]
+    assert f"--python-version {python}" in recipe
+    machine = LAYER_PLATFORM[LAYER_PLATFORM.index("--platform") + 1].split("_", 1)[1]
+    assert f"--python-platform {machine}-manylinux2014" in recipe
+    assert "--generate-hashes" in recipe and "--only-binary :all:" in recipe
+    assert "make lock" in LAYER_LOCK.read_text()
+
+
+def test_the_layer_installs_exactly_the_lock_with_its_hashes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    commands: list[list[str]] = []
+
+    def install(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        return subprocess.CompletedProcess(command, 0)
+
+    monkeypatch.setattr(subprocess, "run", install)
+    build_layer_archive(tmp_path)
+
+    (command,) = commands
+    assert command[command.index("--requirement") + 1] == str(LAYER_LOCK)
+    assert {"--require-hashes", "--no-deps", "--only-binary=:all:"} <= set(command)
+    assert command[command.index("--platform") + 1] == "manylinux2014_x86_64"
+    assert command[command.index("--python-version") + 1] == "3.12"
+    # Nothing but the lock: a bare requirement would bypass it.
+    assert not [word for word in command if re.match(r"[A-Za-z].*[<>=]", word)]
