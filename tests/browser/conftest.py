@@ -5,8 +5,11 @@ end-to-end tests use); one browser serves the session, and each test gets fresh
 contexts (`open_page`), so cookies and storage never leak between people.
 
 Every page records what its console says. A console error or an uncaught
-exception fails the test, and a failing test leaves a screenshot of each of its
-pages under `test-output/browser/<test>/` (the hook below, on the call phase).
+exception fails the test, unless the test named that very request as one it
+makes fail on purpose (`Pages.expect_failed_request`: its status and its URL).
+A failing test leaves a screenshot of each of its pages under
+`test-output/browser/<test>/`: the hook below for a failed call, `Pages.check`
+for a console error (found only after the call, when the pages are closed).
 Chromium missing is a failure, never a skip: `.ci/run` installs it first.
 """
 
@@ -80,6 +83,16 @@ def _safe(nodeid: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid.split("::", 1)[-1])[:120]
 
 
+def api_call(stack: RunningStack, path: str) -> str:
+    """A regex for the URL of one call to the API (whatever its query string)."""
+    return f"^{re.escape(stack.api_url)}{re.escape(path)}(\\?.*)?$"
+
+
+def cognito(stack: RunningStack) -> str:
+    """A regex for the URL of Cognito's JSON API (one URL for every action)."""
+    return f"^{re.escape(stack.info.endpoint.rstrip('/'))}/?$"
+
+
 # -- the stack and the browser ------------------------------------------------------------
 
 
@@ -111,6 +124,20 @@ def browser() -> Iterator[Browser]:
 # -- pages that watch their console -------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class FailedRequest:
+    """A request a test makes fail on purpose: the status it gets and where it goes."""
+
+    status: int
+    url: re.Pattern[str]
+
+    def explains(self, message: ConsoleMessage) -> bool:
+        """Whether this is Chromium's report of that failure (it names the URL as the source)."""
+        return f"status of {self.status} " in message.text and bool(
+            self.url.search(message.location.get("url", ""))
+        )
+
+
 @dataclass
 class Pages:
     """The pages a test opened, and every console error or uncaught exception they had."""
@@ -120,8 +147,8 @@ class Pages:
     contexts: list[BrowserContext] = field(default_factory=list)
     pages: list[tuple[str, Page]] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
-    #: Console errors a test expects (a 4xx a journey provokes on purpose), as patterns.
-    expected: list[re.Pattern[str]] = field(default_factory=list)
+    #: Requests a test makes fail on purpose (a 4xx a journey provokes).
+    expected: list[FailedRequest] = field(default_factory=list)
 
     def open(self, name: str, viewport: ViewportSize | None = None) -> Page:
         """A new person's browser (own context: own storage), at the site's front page."""
@@ -137,15 +164,26 @@ class Pages:
         page.goto(self.site_url)
         return page
 
-    def expect_console_error(self, pattern: str) -> None:
-        self.expected.append(re.compile(pattern))
+    def expect_failed_request(self, status: int, url: str) -> None:
+        """Excuse the console error Chromium logs when a request to `url` (a regex) fails."""
+        self.expected.append(FailedRequest(status, re.compile(url)))
 
     def _console(self, name: str, message: ConsoleMessage) -> None:
         if message.type != "error":
             return
-        text = message.text
-        if not any(pattern.search(text) for pattern in self.expected):
-            self.errors.append(f"{name}: console error {text!r} at {message.location}")
+        if not any(failed.explains(message) for failed in self.expected):
+            self.errors.append(f"{name}: console error {message.text!r} at {message.location}")
+
+    def check(self, folder: Path) -> None:
+        """Fail if any page logged an error, after a screenshot of every page into `folder`."""
+        if not self.errors:
+            return
+        saved = self.screenshot_all(folder)
+        raise AssertionError(
+            "the browser logged errors:\n"
+            + "\n".join(self.errors)
+            + "".join(f"\nscreenshot: {path}" for path in saved)
+        )
 
     def screenshot_all(self, folder: Path) -> list[Path]:
         folder.mkdir(parents=True, exist_ok=True)
@@ -175,7 +213,7 @@ def open_page(
     request.node._retake_pages = pages
     yield pages.open
     try:
-        assert not pages.errors, "the browser logged errors:\n" + "\n".join(pages.errors)
+        pages.check(OUTPUT / _safe(request.node.nodeid))
     finally:
         pages.close()
 

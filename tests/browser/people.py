@@ -7,7 +7,7 @@ import io
 from pathlib import Path
 
 from PIL import Image, ImageDraw
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 PASSWORD = "Retake-demo-1"
 
@@ -19,6 +19,15 @@ def sign_in(page: Page, username: str, password: str = PASSWORD) -> None:
     form.get_by_label("Password").fill(password)
     form.get_by_label("Password").press("Enter")
     expect(page.locator("#who")).to_contain_text(username)
+
+
+def tab_to(page: Page, target: Locator, presses: int = 30) -> None:
+    """Press Tab until `target` has the focus, as someone without a mouse gets there."""
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if target.evaluate("element => element === document.activeElement"):
+            return
+    raise AssertionError(f"{target} is not reached in {presses} presses of Tab")
 
 
 def sign_out(page: Page) -> None:

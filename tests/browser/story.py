@@ -15,7 +15,7 @@ import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from playwright.sync_api import Page, expect
+from playwright.sync_api import Locator, Page, expect
 
 from tests.browser.people import PASSWORD, jpeg, settled
 
@@ -23,6 +23,8 @@ FIRST_TITLE = "Sunset"
 SECOND_TITLE = "Sunset over the bay"
 #: Upload, S3 push, four pipeline filters and two projections: slow on a busy two-core machine.
 PROCESSING_MS = 120_000
+#: The size of the journey's JPEGs.
+JPEG_WIDTH, JPEG_HEIGHT = 640, 480
 SCRIPT_CAPTION = '<script>window.__injected = 1</script><b id="bold">not bold</b>'
 
 
@@ -78,7 +80,7 @@ def upload_two_jpegs(page: Page, folder: Path) -> None:
     files = []
     for name, color in (("harbour.jpg", (30, 90, 200)), ("dunes.jpg", (220, 170, 60))):
         path = folder / name
-        path.write_bytes(jpeg(color=color))
+        path.write_bytes(jpeg(JPEG_WIDTH, JPEG_HEIGHT, color))
         files.append(path)
     page.locator(".upload-area input[type=file]").set_input_files(files)
     uploads = page.locator(".uploads .upload")
@@ -94,7 +96,7 @@ def upload_two_jpegs(page: Page, folder: Path) -> None:
 
 
 def tag_undo_redo(page: Page) -> None:
-    """Tag "beach", then Ctrl+Z takes it away and Ctrl+Shift+Z brings it back."""
+    """Tag "beach"; Ctrl+Z takes it away and Ctrl+Shift+Z brings it back, then the buttons."""
     page.get_by_label("Add a tag").fill("beach")
     page.get_by_label("Add a tag").press("Enter")
     beach = page.locator(".tags .tag", has_text="beach")
@@ -106,6 +108,12 @@ def tag_undo_redo(page: Page) -> None:
     expect(beach).to_have_count(0)
     settled(page)
     page.keyboard.press("Control+Shift+Z")
+    expect(beach).to_have_count(1)
+    settled(page)
+    page.get_by_role("button", name="Undo", exact=True).click()
+    expect(beach).to_have_count(0)
+    settled(page)
+    page.get_by_role("button", name="Redo", exact=True).click()
     expect(beach).to_have_count(1)
     settled(page)
 
@@ -143,6 +151,25 @@ def refused_undo_names_the_later_change(page: Page) -> None:
     expect(page.get_by_role("heading", level=1)).to_have_text(SECOND_TITLE)
 
 
+def details_say(page: Page, name: str) -> Locator:
+    """The value of one of the photo's details ("Dimensions", "Status")."""
+    return page.locator("dl.details dt", has_text=name).locator("xpath=following-sibling::dd[1]")
+
+
+def album_history_names_its_changes(page: Page) -> None:
+    """The album's history panel: created and shared, both by you."""
+    page.get_by_role("button", name="History").click()
+    dialog = page.get_by_role("dialog")
+    for command, what in (("CreateAlbum", "Create album"), ("ShareAlbum", "Share album")):
+        row = dialog.locator(f'tr[data-type="{command}"]')
+        expect(row).to_have_count(1)
+        expect(row.locator("td").nth(1)).to_have_text("you")
+        expect(row.locator("td").nth(2)).to_contain_text(what)
+    expect(dialog.locator('tr[data-type="TagPhoto"]')).to_have_count(0)
+    dialog.get_by_role("button", name="Close").click()
+    expect(dialog).to_be_hidden()
+
+
 def share(page: Page) -> str:
     page.get_by_role("button", name="Share by link").click()
     link = page.get_by_label("Anyone with this link can see the album")
@@ -166,6 +193,8 @@ def gallery_journey(page: Page, folder: Path) -> Story:
     page.locator(".grid.photos .tile-link").first.click()
     expect(page.locator(".photo-image img")).to_be_visible()
     photo_id = page.url.rsplit("/", 1)[-1]
+    expect(details_say(page, "Status")).to_have_text("Ready")
+    expect(details_say(page, "Dimensions")).to_have_text(f"{JPEG_WIDTH} \u00d7 {JPEG_HEIGHT}")
     tag_undo_redo(page)
     retitle_twice_and_caption(page)
     refused_undo_names_the_later_change(page)
@@ -173,6 +202,8 @@ def gallery_journey(page: Page, folder: Path) -> Story:
     page.locator(".breadcrumbs a").last.click()
     expect(page.get_by_role("heading", level=1, name=album_title)).to_be_visible()
     share_url = share(page)
+    settled(page)
+    album_history_names_its_changes(page)
     page.get_by_role("link", name="Albums", exact=True).first.click()
     cover = page.locator(".card", has_text=album_title).locator("img.cover")
     expect(cover).to_have_js_property("complete", True)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from tests.browser.conftest import Pages
+from tests.browser.conftest import Pages, api_call, cognito
 from tests.browser.people import settled, sign_in, sign_out
 from tests.browser.story import (
     FIRST_TITLE,
@@ -28,14 +28,13 @@ from tests.e2e.conftest import RunningStack, http
 from tests.e2e.conftest import sign_in as cognito_sign_in
 
 _stories: dict[str, Story] = {}
-#: Cognito answers 400 to a sign-in of an unconfirmed account; Chromium logs that response.
-UNCONFIRMED_SIGN_IN = r"status of 400"
 
 
-def story(pages: Pages, open_page: Callable[..., Page], folder: Path) -> Story:
+def story(pages: Pages, open_page: Callable[..., Page], folder: Path, stack: RunningStack) -> Story:
     """The gallery user's journey, run by the first test that needs it."""
     if "zoe" not in _stories:
-        pages.expect_console_error(UNCONFIRMED_SIGN_IN)
+        # Cognito answers 400 to a sign-in of an unconfirmed account; Chromium logs it.
+        pages.expect_failed_request(400, cognito(stack))
         page = open_page("zoe")
         _stories["zoe"] = gallery_journey(page, folder)
         sign_out(page)
@@ -46,7 +45,7 @@ def test_a_new_user_signs_up_uploads_tags_undoes_redoes_and_shares(
     pages: Pages, open_page: Callable[..., Page], tmp_path: Path, stack: RunningStack
 ) -> None:
     # given: the journey (sign up, album, upload, tag, Ctrl+Z, Ctrl+Shift+Z, retitles, share)
-    journey = story(pages, open_page, tmp_path)
+    journey = story(pages, open_page, tmp_path, stack)
 
     # then: what the API holds is what the page showed
     tokens = cognito_sign_in(stack.cognito, stack.info.client_id, journey.username)
@@ -67,24 +66,24 @@ def test_a_new_user_signs_up_uploads_tags_undoes_redoes_and_shares(
 
 
 def test_another_user_cannot_see_the_album(
-    pages: Pages, open_page: Callable[..., Page], tmp_path: Path
+    pages: Pages, open_page: Callable[..., Page], tmp_path: Path, stack: RunningStack
 ) -> None:
-    journey = story(pages, open_page, tmp_path)
+    journey = story(pages, open_page, tmp_path, stack)
 
     bob = open_page("bob")
     sign_in(bob, "bob")
     expect(bob.get_by_role("heading", level=1, name="Your albums")).to_be_visible()
     expect(bob.locator(".card-link", has_text=journey.album_title)).to_have_count(0)
-    pages.expect_console_error(r"status of 404")
+    pages.expect_failed_request(404, api_call(stack, f"/albums/{journey.album_id}"))
     bob.goto(f"{bob.url.split('#')[0]}#/albums/{journey.album_id}")
     expect(bob.get_by_role("alert")).to_contain_text("No album")
     expect(bob.get_by_role("heading", level=1)).to_have_text("This page could not be shown")
 
 
 def test_the_auditor_finds_exports_and_sees_the_album_before_the_tag(
-    pages: Pages, open_page: Callable[..., Page], tmp_path: Path
+    pages: Pages, open_page: Callable[..., Page], tmp_path: Path, stack: RunningStack
 ) -> None:
-    journey = story(pages, open_page, tmp_path)
+    journey = story(pages, open_page, tmp_path, stack)
     audrey = open_page("audrey")
     sign_in(audrey, "audrey")
 
@@ -111,6 +110,19 @@ def test_the_auditor_finds_exports_and_sees_the_album_before_the_tag(
     found |= {row.get_attribute("data-type") for row in rows.all()}
     assert {"CreateAlbum", "RegisterUpload", "TagPhoto", "UndoCommand", "RedoCommand"} <= found
     assert {"RetitlePhoto", "CaptionPhoto", "ShareAlbum"} <= found
+
+    # when: she narrows it to the photo, only the photo's commands are left
+    audrey.get_by_label("Album or photo id").fill(journey.photo_id)
+    audrey.get_by_role("button", name="Search").click()
+    expect(audrey.locator('#audit-results tr[data-type="CreateAlbum"]')).to_have_count(0)
+    expect(rows.first).to_be_visible()
+    targets = rows.locator("td:nth-child(4) [title]")
+    assert {target.get_attribute("title") for target in targets.all()} == {journey.photo_id}
+    assert targets.count() == rows.count()
+    assert {"TagPhoto", "RetitlePhoto", "CaptionPhoto"} <= {
+        row.get_attribute("data-type") for row in rows.all()
+    }
+    audrey.get_by_label("Album or photo id").fill("")
 
     # when: she narrows it to a time range that ends before any of it, nothing matches
     audrey.get_by_label("Until").fill("2000-01-01T00:00:00")
@@ -161,9 +173,9 @@ def test_the_auditor_finds_exports_and_sees_the_album_before_the_tag(
 
 
 def test_support_reverts_a_retitle_with_a_reason_and_the_user_sees_it(
-    pages: Pages, open_page: Callable[..., Page], tmp_path: Path
+    pages: Pages, open_page: Callable[..., Page], tmp_path: Path, stack: RunningStack
 ) -> None:
-    journey = story(pages, open_page, tmp_path)
+    journey = story(pages, open_page, tmp_path, stack)
     sam = open_page("sam")
     sign_in(sam, "sam")
     expect(sam.get_by_role("heading", level=1, name="Support")).to_be_visible()
