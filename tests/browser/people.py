@@ -48,6 +48,13 @@ def jpeg(width: int = 640, height: int = 480, color: tuple[int, int, int] = (200
     return out.getvalue()
 
 
+def noisy_jpeg(width: int = 800, height: int = 600) -> bytes:
+    """A real JPEG of noise: it hardly compresses, so its upload takes a while (about 500 KB)."""
+    out = io.BytesIO()
+    Image.effect_noise((width, height), 90).convert("RGB").save(out, format="JPEG", quality=95)
+    return out.getvalue()
+
+
 def open_album(page: Page, title: str) -> None:
     page.get_by_role("link", name="Albums", exact=True).first.click()
     page.locator(".card-link", has_text=title).click()

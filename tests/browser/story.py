@@ -1,11 +1,12 @@
 """A new gallery user's journey, run once and shared by the tests of the other roles.
 
 `gallery_journey` is the issue's user journey in a real browser: sign up and
-confirm, create an album, upload two real JPEGs and see their thumbnails, tag
-one, undo with Ctrl+Z and redo with Ctrl+Shift+Z, retitle it twice (so undoing
-the first retitle conflicts with the second), caption it with a script tag,
-and share the album. What it leaves behind is a `Story` for the auditor and
-support tests.
+confirm, create an album, upload two real JPEGs and see their thumbnails, open
+one and read its details, tag it, undo with Ctrl+Z and redo with Ctrl+Shift+Z,
+then with the Undo and Redo buttons, retitle it twice (so undoing the first
+retitle conflicts with the second), caption it with a script tag, share the
+album and read the album's history. What it leaves behind is a `Story` for the
+auditor and support tests.
 """
 
 from __future__ import annotations

@@ -1,4 +1,9 @@
-"""The page for everyone: sign-in messages, token refresh, sign-out, the keyboard, a phone."""
+"""The page for everyone: sign-in messages, token refresh, sign-out, the keyboard, a phone.
+
+And what the journeys cannot show on a live stack: a console error failing the
+test, a change held pending by a read side that lags, a broken trail, an upload
+bar on a slow line.
+"""
 
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from tests.browser.conftest import PHONE, SETTLE_MS, Pages, api_call, cognito
 from tests.browser.people import (
     drop_files,
     jpeg,
+    noisy_jpeg,
     settled,
     sign_in,
     sign_out,
@@ -273,6 +279,49 @@ def test_on_a_phone_with_the_keyboard_alone_a_user_signs_in_creates_an_album_and
     sam.get_by_role("button", name="Find").click()
     expect(sam.locator("#support-results tbody tr").first).to_be_visible()
     fits_the_phone(sam)
+
+
+#: Records every value each upload's <progress> takes, in order, as the page sets it.
+RECORD_PROGRESS = """() => {
+  window.progressSeen = [];
+  new MutationObserver((changes) => {
+    for (const change of changes) {
+      if (change.target.tagName === "PROGRESS") window.progressSeen.push(change.target.value);
+    }
+  }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ["value"] });
+}"""
+
+
+def test_an_upload_bar_follows_the_bytes_as_they_are_sent(
+    open_page: Callable[..., Page], tmp_path: Path
+) -> None:
+    # given: alice in an album of hers, her uploads held to 200 KB/s (Chromium's throttling)
+    page = open_page("alice")
+    sign_in(page, "alice")
+    title = f"Slow line {uuid.uuid4().hex[:4]}"
+    page.get_by_label("New album title").fill(title)
+    page.get_by_label("New album title").press("Enter")
+    page.locator(".card-link", has_text=title).click()
+    expect(page.get_by_role("heading", level=1, name=title)).to_be_visible()
+    page.evaluate(RECORD_PROGRESS)
+    devtools = page.context.new_cdp_session(page)
+    devtools.send("Network.enable")
+    devtools.send(
+        "Network.emulateNetworkConditions",
+        {"offline": False, "latency": 0, "downloadThroughput": -1, "uploadThroughput": 200_000},
+    )
+
+    # when: she uploads a photo of about 500 KB
+    photo = tmp_path / "static.jpg"
+    photo.write_bytes(noisy_jpeg())
+    upload(page, [photo], PROCESSING_MS)
+
+    # then: its bar went up step by step while the bytes were on their way, and ended full
+    seen: list[int] = page.evaluate("window.progressSeen")
+    on_the_way = [value for value in seen if 0 < value < 100]
+    assert len(set(on_the_way)) >= 3, f"the bar went {seen}"
+    assert seen == sorted(seen), f"the bar went back: {seen}"
+    assert seen[-1] == 100
 
 
 def test_a_photo_is_untagged_moved_trashed_and_restored_and_an_album_unshared(
