@@ -310,6 +310,7 @@ def recorded(stack: Stack) -> Iterator[dict[str, set[Call]]]:
         os.environ.pop(leftover, None)
     try:
         with running_moto() as moto:
+            moto.reset()  # moto's backends are the process's: earlier stacks' buckets linger
             os.environ |= point_boto3_at(moto.endpoint, REGION)
             with recording(recorder):
                 run_every_function(Functions(stack, recorder))
