@@ -53,7 +53,6 @@ APPEND = ("dynamodb:PutItem",)
 UPDATE = ("dynamodb:UpdateItem",)
 #: Derived rows (a photo's tag, an album's share link) are deleted when they stop holding.
 DELETE = ("dynamodb:DeleteItem",)
-BATCH_WRITE = ("dynamodb:BatchWriteItem",)
 #: Verifying every hash chain (`POST /audit/verify` without a stream) reads the whole store.
 SCAN = ("dynamodb:Scan",)
 
@@ -167,11 +166,11 @@ GRANTS: dict[str, Access] = {
         tables=(
             TableAccess(EVENTS, READ),
             TableAccess(SNAPSHOTS, READ),
-            *(
-                TableAccess(table, READ + BATCH_READ + APPEND + UPDATE + BATCH_WRITE, indexes=True)
-                for table in READ_TABLES
-            ),
-            # Only derived rows are ever removed; album and photo views stay, marked deleted.
+            # A view is read by its key and written back under a version condition;
+            # only derived rows are ever removed (album and photo views stay, marked
+            # deleted). A rebuild (`projections.rebuild`) runs with an operator's
+            # credentials, not the projector's role.
+            *(TableAccess(table, GET + APPEND) for table in READ_TABLES),
             *(TableAccess(table, DELETE) for table in DERIVED_TABLES),
         ),
     ),
