@@ -267,19 +267,15 @@ def _check_ready(side: WriteSide, photo_ids: list[UUID], outcomes: Outcomes) -> 
 @contextmanager
 def _s3_push(moto: Moto, runtime: LambdaRuntime) -> Iterator[None]:
     """New originals pushed to ingest, as the local stack delivers S3's notifications."""
-    from moto.s3 import notifications
-
     from local_stack.s3_push import S3PushDelivery, function_name_resolver
     from resources.definitions import INGEST
 
-    original = notifications._invoke_awslambda
     push = S3PushDelivery(runtime.invoke, function_name_resolver(moto.naming.prefix, {INGEST.name}))
     push.install()
     try:
         yield
     finally:
         push.shutdown()
-        setattr(notifications, "_invoke_awslambda", original)  # noqa: B010
     if push.failed:
         raise RuntimeError(f"{push.failed} S3 push(es) to ingest failed")
 

@@ -41,14 +41,16 @@ class S3PushDelivery:
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="s3-push")
         self.delivered = 0
         self.failed = 0
+        self._replaced: Any = None
 
     def install(self) -> None:
-        """Route moto's S3 -> Lambda notifications to this delivery."""
+        """Route moto's S3 -> Lambda notifications to this delivery (until `shutdown`)."""
         from moto.s3 import notifications
 
         def invoke_function(account_id: str, event_body: Any, fn_arn: str, region: str) -> None:
             self.push(fn_arn, event_body)
 
+        self._replaced = notifications._invoke_awslambda
         setattr(notifications, "_invoke_awslambda", invoke_function)  # noqa: B010
 
     def push(self, function_arn: str, event: Any) -> None:
@@ -70,7 +72,13 @@ class S3PushDelivery:
         self.failed += 1
 
     def shutdown(self) -> None:
+        """Deliver what is pending, then give moto back the hook `install` replaced."""
         self._pool.shutdown(wait=True, cancel_futures=False)
+        if self._replaced is not None:
+            from moto.s3 import notifications
+
+            setattr(notifications, "_invoke_awslambda", self._replaced)  # noqa: B010
+            self._replaced = None
 
 
 def function_name_resolver(prefix: str, names: set[str]) -> Callable[[str], str | None]:
