@@ -3,13 +3,24 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+# The one lock: every dependency of every extra, pinned with its hashes, for Python 3.11
+# and later (Lambda's 3.12 included). The environment is synced to it exactly.
+LOCK := requirements.lock
+UV_VERSION := 0.13.9
+UV := $(BIN)/uv
+LOCK_COMPILE = $(UV) pip compile pyproject.toml --all-extras --universal --python-version 3.11 \
+	--generate-hashes --quiet --custom-compile-command "make lock"
 
-.PHONY: install test lint typecheck unit functional integration e2e bench proof up package lock clean
+.PHONY: install test lint lock-check typecheck unit functional integration e2e browser bench \
+	proof up package lock check-latest clean
 
-$(STAMP): pyproject.toml
+$(UV):
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet "uv==$(UV_VERSION)"
+
+$(STAMP): pyproject.toml $(LOCK) | $(UV)
+	$(UV) pip sync --quiet --python $(BIN)/python --require-hashes $(LOCK)
+	$(UV) pip install --quiet --python $(BIN)/python --no-deps --no-build-isolation -e .
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -28,7 +39,7 @@ typecheck: $(STAMP)
 # p95 that far, so `make proof` (and `python -m proof --short poison priority`) runs them.
 CI_PROOF := chaos duplicates contention tampering restart
 
-test: lint typecheck
+test: lint lock-check typecheck
 	$(BIN)/python -m pytest
 	$(BIN)/python -m proof --short $(CI_PROOF)
 
@@ -64,15 +75,25 @@ up: $(STAMP)
 package: $(STAMP)
 	$(BIN)/python -m infra_pulumi.package
 
-# The layer's lock: every runtime dependency of pyproject pinned, with the hashes of its
-# wheels, for Lambda's Python 3.12 on x86_64 (infra_pulumi/package.py installs from it with
-# --require-hashes). Run after changing [project].dependencies, or to take newer releases.
-LAYER_LOCK := infra_pulumi/layer-requirements.txt
-lock: $(STAMP)
-	$(BIN)/python -m pip install --quiet uv
-	$(BIN)/uv pip compile pyproject.toml --upgrade --generate-hashes --quiet \
-		--python-version 3.12 --python-platform x86_64-manylinux2014 --only-binary :all: \
-		--custom-compile-command "make lock" --output-file $(LAYER_LOCK)
+# Re-resolve the lock after pyproject changed, keeping every pin that still fits.
+# `make lock UPGRADE=moto` moves one package (and what it needs) to its newest release in
+# range, `make lock UPGRADE=all` every package: run `make check-latest` first.
+lock: | $(UV)
+	$(LOCK_COMPILE) $(if $(filter all,$(UPGRADE)),--upgrade,$(foreach package,$(UPGRADE),\
+		--upgrade-package $(package))) --output-file $(LOCK)
+
+# Fails when pyproject and the lock disagree: resolving again, keeping the pins, must give
+# the committed lock back byte for byte.
+lock-check: | $(UV)
+	cp $(LOCK) $(VENV)/lock-check.txt
+	$(LOCK_COMPILE) --output-file $(VENV)/lock-check.txt
+	diff -u $(LOCK) $(VENV)/lock-check.txt \
+		|| (echo "pyproject.toml and $(LOCK) disagree: run make lock" >&2; exit 1)
+
+# The newest releases pyproject allows, in a scratch environment: the integration, e2e and
+# browser suites run there, and what broke is named by package and version. Never run by CI.
+check-latest: $(STAMP)
+	$(BIN)/python -m tools.check_latest
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache .hypothesis

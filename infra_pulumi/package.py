@@ -6,8 +6,8 @@ The functions' archive holds the project's own packages (pyproject's package
 list, without what never runs in Lambda). The layer holds the runtime
 dependencies (pyproject's `[project].dependencies`) as wheels for Lambda's
 Python 3.12 on x86_64, under `python/` as Lambda expects: exactly the versions
-and wheels of the committed lock (`layer-requirements.txt`, refreshed by
-`make lock`), installed with `--require-hashes`. Entries are sorted,
+and wheels that the project's one lock (`requirements.lock`, refreshed by `make
+lock`) pins for them, the same the tests run, installed with `--require-hashes`. Entries are sorted,
 dated 1980-01-01 and given fixed permissions, and bytecode is left out, so two
 builds of the same sources are identical and Pulumi redeploys only on change.
 """
@@ -23,19 +23,38 @@ import zipfile
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from packaging.markers import Marker
+
 from infra_pulumi.config import FUNCTIONS_ARCHIVE, LAYER_ARCHIVE, REPO_ROOT
+from infra_pulumi.lock import LOCK, Pin, layer_pins, write_requirements
 
 #: Packages of the repository that never run in Lambda.
-NOT_DEPLOYED = frozenset({"tests", "bench", "local_stack", "infra_pulumi", "proof"})
+NOT_DEPLOYED = frozenset({"tests", "bench", "local_stack", "infra_pulumi", "proof", "tools"})
 FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 FILE_MODE = 0o644
-#: Lambda's runtime and machine, which the layer's wheels are chosen for.
-LAYER_PLATFORM = ("--platform", "manylinux2014_x86_64", "--implementation", "cp")
+#: Lambda's runtime and machine, which the layer's wheels are chosen for: python3.12 runs
+#: on Amazon Linux 2023 (glibc 2.34), so a wheel built for glibc 2.34 or older loads there.
+LAYER_PLATFORM = (
+    *("--platform", "manylinux_2_34_x86_64"),
+    *("--platform", "manylinux_2_28_x86_64"),
+    *("--platform", "manylinux2014_x86_64"),
+    *("--implementation", "cp"),
+)
 LAYER_PYTHON = ("--python-version", "3.12", "--only-binary=:all:")
-#: Every package of the layer pinned, with its wheels' hashes (`make lock`).
-LAYER_LOCK = REPO_ROOT / "infra_pulumi" / "layer-requirements.txt"
 #: The lock pins every dependency of a dependency too, and a hash must match each file.
 LAYER_FROM_LOCK = ("--require-hashes", "--no-deps")
+#: The environment markers of the lock's pins are read in: Lambda's python3.12 on x86_64.
+LAMBDA_ENVIRONMENT = {
+    "implementation_name": "cpython",
+    "platform_python_implementation": "CPython",
+    "platform_machine": "x86_64",
+    "platform_system": "Linux",
+    "sys_platform": "linux",
+    "os_name": "posix",
+    "python_version": "3.12",
+    "python_full_version": "3.12.0",
+    "implementation_version": "3.12.0",
+}
 
 
 def deployed_packages(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str]:
@@ -43,10 +62,6 @@ def deployed_packages(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[st
     found = tomllib.loads(pyproject.read_text())["tool"]["setuptools"]["packages"]["find"]
     names = {pattern.rstrip("*").rstrip(".") for pattern in found["include"]}
     return sorted(names - NOT_DEPLOYED)
-
-
-def runtime_dependencies(pyproject: Path = REPO_ROOT / "pyproject.toml") -> list[str]:
-    return list(tomllib.loads(pyproject.read_text())["project"]["dependencies"])
 
 
 def source_files(root: Path, packages: Iterable[str]) -> list[tuple[str, Path]]:
@@ -81,13 +96,27 @@ def build_functions_archive(
     return write_archive(out / FUNCTIONS_ARCHIVE, source_files(root, packages))
 
 
-def build_layer_archive(out: Path, lock: Path = LAYER_LOCK) -> Path:
+def lambda_pins(lock: Path = LOCK) -> list[Pin]:
+    """The lock's pins for the runtime dependencies that apply on Lambda's Python."""
+    return [
+        pin
+        for pin in layer_pins(lock)
+        if pin.marker is None or Marker(pin.marker).evaluate(LAMBDA_ENVIRONMENT)
+    ]
+
+
+def build_layer_archive(out: Path, lock: Path = LOCK) -> Path:
     """Install the locked dependencies for Lambda into a scratch folder and zip it (network)."""
-    with tempfile.TemporaryDirectory(prefix="retake-layer-") as scratch:
+    with (
+        tempfile.TemporaryDirectory(prefix="retake-layer-") as scratch,
+        tempfile.TemporaryDirectory(prefix="retake-layer-pins-") as pins,
+    ):
+        requirements = write_requirements(lambda_pins(lock), Path(pins) / "layer.txt")
         target = Path(scratch) / "python"
         pip = [sys.executable, "-m", "pip", "install", "--quiet", "--no-compile"]
         pip += ["--disable-pip-version-check", "--target", str(target)]
-        pip += [*LAYER_PLATFORM, *LAYER_PYTHON, *LAYER_FROM_LOCK, "--requirement", str(lock)]
+        pip += [*LAYER_PLATFORM, *LAYER_PYTHON, *LAYER_FROM_LOCK]
+        pip += ["--requirement", str(requirements)]
         subprocess.run(pip, check=True)
         files = [
             (path.relative_to(scratch).as_posix(), path)

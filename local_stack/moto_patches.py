@@ -1,8 +1,18 @@
-"""Four changes to moto that keep the local stack usable under load.
+"""Changes to moto that keep the local stack usable under load, and its page signed in.
 
-Each changes how fast moto answers, never what it answers; the tests in
+Four change how fast moto answers, never what it answers; the tests in
 `tests/integration/test_moto_patches.py` hold the answers to SQS's and
-DynamoDB's rules.
+DynamoDB's rules. The fifth answers what moto 5.2.6 stopped answering.
+
+**A browser's CORS preflight to the root is answered.** The page calls
+Cognito's JSON API at moto's root (`POST /` with `X-Amz-Target`), so Chromium
+first sends `OPTIONS /` with `Origin` and `Access-Control-Request-Method`, and
+no target. moto routes a request it cannot place to S3, whose "list buckets"
+answered the preflight with a 200 up to moto 5.2.5; in 5.2.6 it raises and
+answers 500 without CORS headers, and the page cannot sign in. Here a
+preflight to the root is answered as Cognito answers it: 200, the origin and
+the requested headers allowed, before moto routes it. Preflights to a bucket
+or key still reach S3, whose bucket CORS rules answer them.
 
 **A long poll sleeps instead of spinning.** moto waits for "any message in the
 queue", in-flight and FIFO-held ones included, so while a queue holds only
@@ -57,7 +67,43 @@ def apply() -> None:
     _cheap_at_depth()
     _attribute_values_by_their_keys()
     _queries_by_partition()
+    _preflights_answered()
     _applied = True
+
+
+#: What a CORS preflight may ask for at moto's root (Cognito's JSON API is POST only).
+PREFLIGHT_METHODS = "GET, POST, OPTIONS"
+PREFLIGHT_MAX_AGE_SECONDS = "600"
+
+
+def _preflights_answered() -> None:
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
+
+    dispatch = DomainDispatcherApplication.__call__
+
+    def call(self: Any, environ: dict[str, Any], start_response: Any) -> Any:
+        origin = environ.get("HTTP_ORIGIN")
+        if (
+            environ.get("REQUEST_METHOD") == "OPTIONS"
+            and environ.get("PATH_INFO", "/") in ("", "/")
+            and origin
+            and environ.get("HTTP_ACCESS_CONTROL_REQUEST_METHOD")
+        ):
+            headers = [
+                ("Access-Control-Allow-Origin", origin),
+                ("Access-Control-Allow-Methods", PREFLIGHT_METHODS),
+                ("Access-Control-Max-Age", PREFLIGHT_MAX_AGE_SECONDS),
+                ("Vary", "Origin"),
+                ("Content-Length", "0"),
+            ]
+            requested = environ.get("HTTP_ACCESS_CONTROL_REQUEST_HEADERS")
+            if requested:
+                headers.append(("Access-Control-Allow-Headers", requested))
+            start_response("200 OK", headers)
+            return [b""]
+        return dispatch(self, environ, start_response)
+
+    setattr(DomainDispatcherApplication, "__call__", call)  # noqa: B010 - patching moto
 
 
 def _calm_long_polling() -> None:

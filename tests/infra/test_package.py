@@ -6,6 +6,7 @@ import os
 import re
 import subprocess
 import zipfile
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -14,15 +15,20 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 from infra_pulumi.config import FUNCTIONS_ARCHIVE
+from infra_pulumi.lock import (
+    LOCK,
+    Pin,
+    all_requirements,
+    read_lock,
+    requirement_name,
+    runtime_requirements,
+)
 from infra_pulumi.package import (
     FIXED_TIME,
-    LAYER_LOCK,
-    LAYER_PLATFORM,
-    LAYER_PYTHON,
     build_functions_archive,
     build_layer_archive,
     deployed_packages,
-    runtime_dependencies,
+    lambda_pins,
 )
 from resources.definitions import FUNCTIONS
 
@@ -97,73 +103,90 @@ def test_the_projects_archive_holds_every_handler_and_nothing_that_does_not_run_
         assert f"{module.replace('.', '/')}.py" in names, spec.handler
 
 
-def test_the_layer_installs_the_projects_runtime_dependencies() -> None:
-    # The layer's build needs the network; what it installs is read from pyproject.
-    dependencies = runtime_dependencies()
-    assert any(requirement.startswith("pydantic") for requirement in dependencies)
-    assert not any(
-        requirement.startswith(("pulumi", "moto", "pytest")) for requirement in dependencies
-    )
+def test_the_layer_holds_the_runtime_dependencies_and_what_they_need_nothing_else() -> None:
+    names = {pin.name for pin in lambda_pins()}
+    assert {"pydantic", "pydantic-core", "boto3", "botocore", "aws-lambda-powertools"} <= names
+    assert {"eventsourcing", "pillow", "s3transfer", "jmespath"} <= names
+    assert not names & {"moto", "pulumi", "pytest", "flask", "playwright", "matplotlib"}
+    for requirement in runtime_requirements():
+        assert requirement_name(requirement) in names, requirement
 
 
-def locked() -> dict[str, tuple[str, list[str]]]:
-    """The lock's pins: canonical name -> (version, hashes)."""
-    pins: dict[str, tuple[str, list[str]]] = {}
-    text = LAYER_LOCK.read_text().replace("\\\n", " ")
-    for line in text.splitlines():
-        if not line.strip() or line.lstrip().startswith("#"):
-            continue
-        found = re.fullmatch(
-            r"([A-Za-z0-9._-]+)==(\S+)((?:\s+--hash=sha256:[0-9a-f]{64})+)\s*", line
-        )
-        assert found, f"not an exact pin with hashes: {line!r}"
-        name, version, hashes = found.groups()
-        pins[canonicalize_name(name)] = (version, hashes.split())
-    return pins
-
-
-def test_every_pin_of_the_layers_lock_satisfies_pyprojects_ranges() -> None:
-    pins = locked()
-    for dependency in runtime_dependencies():
-        requirement = Requirement(dependency)
+def test_every_requirement_of_pyproject_is_pinned_in_the_lock_within_its_range() -> None:
+    pins: dict[str, list[Pin]] = {}
+    for pin in read_lock():
+        pins.setdefault(pin.name, []).append(pin)
+    for requirement_text in all_requirements():
+        requirement = Requirement(requirement_text)
         name = canonicalize_name(requirement.name)
         assert name in pins, f"{requirement.name} is not in the lock: run `make lock`"
-        version, hashes = pins[name]
-        assert requirement.specifier.contains(version, prereleases=True), (
-            f"the lock pins {requirement.name} {version}, outside pyproject's "
-            f"{requirement.specifier}: run `make lock`"
-        )
-        assert hashes
+        for pin in pins[name]:
+            assert requirement.specifier.contains(pin.version, prereleases=True), (
+                f"the lock pins {requirement.name} {pin.version}, outside pyproject's "
+                f"{requirement.specifier}: run `make lock`"
+            )
+            assert pin.hashes and all(h.startswith("sha256:") for h in pin.hashes)
+    assert "make lock" in LOCK.read_text().splitlines()[1]
 
 
-def test_the_lock_is_made_for_the_layers_python_and_machine() -> None:
-    # `make lock` compiles for the interpreter and platform the layer installs for.
-    makefile = (LAYER_LOCK.parents[1] / "Makefile").read_text()
-    recipe = makefile[makefile.index("\nlock:") :].split("\n\n", 1)[0]
-    python = LAYER_PYTHON[LAYER_PYTHON.index("--python-version") + 1]
-    assert f"--python-version {python}" in recipe
-    machine = LAYER_PLATFORM[LAYER_PLATFORM.index("--platform") + 1].split("_", 1)[1]
-    assert f"--python-platform {machine}-manylinux2014" in recipe
-    assert "--generate-hashes" in recipe and "--only-binary :all:" in recipe
-    assert "make lock" in LAYER_LOCK.read_text()
+def test_the_tests_run_the_versions_the_layer_deploys() -> None:
+    # `make install` syncs this environment to the same lock the layer is built from.
+    for pin in lambda_pins():
+        assert metadata.version(pin.name) == pin.version, pin.name
 
 
-def test_the_layer_installs_exactly_the_lock_with_its_hashes(
+def test_make_install_syncs_the_environment_to_the_lock_exactly() -> None:
+    makefile = (LOCK.parent / "Makefile").read_text()
+    recipe = makefile[makefile.index("\n$(STAMP):") :].split("\n\n", 1)[0]
+    assert "$(LOCK)" in recipe.splitlines()[1]
+    assert "pip sync" in recipe and "--require-hashes $(LOCK)" in recipe
+    assert "--no-deps" in recipe  # the project itself, nothing beside the lock
+
+
+def test_the_layer_installs_exactly_the_locks_pins_with_their_hashes(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     commands: list[list[str]] = []
+    requirements: list[str] = []
 
     def install(command: list[str], **options: Any) -> subprocess.CompletedProcess[str]:
         commands.append(command)
+        requirements.append(Path(command[command.index("--requirement") + 1]).read_text())
         return subprocess.CompletedProcess(command, 0)
 
     monkeypatch.setattr(subprocess, "run", install)
     build_layer_archive(tmp_path)
 
     (command,) = commands
-    assert command[command.index("--requirement") + 1] == str(LAYER_LOCK)
     assert {"--require-hashes", "--no-deps", "--only-binary=:all:"} <= set(command)
-    assert command[command.index("--platform") + 1] == "manylinux2014_x86_64"
+    assert "manylinux2014_x86_64" in command and "manylinux_2_34_x86_64" in command
+    assert "manylinux_2_35_x86_64" not in command  # newer than Lambda's glibc
     assert command[command.index("--python-version") + 1] == "3.12"
-    # Nothing but the lock: a bare requirement would bypass it.
+    # Nothing but the lock's pins: a bare requirement would bypass it.
     assert not [word for word in command if re.match(r"[A-Za-z].*[<>=]", word)]
+    installed = requirements[0].replace("\\\n", " ")
+    for pin in lambda_pins():
+        line = next(line for line in installed.splitlines() if line.startswith(f"{pin.name}=="))
+        assert line.split()[0] == f"{pin.name}=={pin.version}"
+        assert sorted(word.removeprefix("--hash=") for word in line.split()[1:]) == sorted(
+            pin.hashes
+        )
+    assert len(installed.splitlines()) == len(lambda_pins())
+
+
+def test_a_pin_for_another_python_stays_out_of_the_layer(tmp_path: Path) -> None:
+    lock = tmp_path / "requirements.lock"
+    lock.write_text(
+        "# This file was autogenerated by uv via the following command:\n#    make lock\n"
+        "pydantic==2.0 \\\n    --hash=sha256:aa\n    # via retake (pyproject.toml)\n"
+        "typing-extensions==4.0 ; python_full_version < '3.12' \\\n"
+        "    --hash=sha256:bb\n    # via pydantic\n"
+        "typing-extensions==4.1 ; python_full_version >= '3.12' \\\n"
+        "    --hash=sha256:cc\n    # via pydantic\n"
+        "moto==5.0 \\\n    --hash=sha256:dd\n    # via retake (pyproject.toml)\n"
+    )
+    pins = lambda_pins(lock)
+    assert [(pin.name, pin.version) for pin in pins] == [
+        ("pydantic", "2.0"),
+        ("typing-extensions", "4.1"),
+    ]

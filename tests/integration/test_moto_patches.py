@@ -10,6 +10,8 @@ serialiser, in items, updates and a refused condition's old item.
 from __future__ import annotations
 
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -294,6 +296,7 @@ def test_every_patch_is_in_place(moto_server: MotoServer) -> None:
     """A moto release that moved what the patches replace fails here, not silently slow."""
     from moto.core.serialize import BaseJSONSerializer
     from moto.dynamodb.models.table import Table
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication
     from moto.sqs import models as sqs_models
 
     patched = [
@@ -304,6 +307,55 @@ def test_every_patch_is_in_place(moto_server: MotoServer) -> None:
         BaseJSONSerializer._serialize_type_structure,
         Table.query,
         Table.all_items,
+        DomainDispatcherApplication.__call__,
     ]
 
     assert [f.__module__ for f in patched] == ["local_stack.moto_patches"] * len(patched)
+
+
+def _options(url: str, headers: dict[str, str]) -> tuple[int, dict[str, str]]:
+    request = urllib.request.Request(url, method="OPTIONS", headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return response.status, {k.lower(): v for k, v in response.headers.items()}
+    except urllib.error.HTTPError as error:
+        with error:
+            return error.code, {k.lower(): v for k, v in error.headers.items()}
+
+
+def test_a_browsers_preflight_to_the_root_is_answered_with_the_origin_and_headers_allowed(
+    moto_server: MotoServer,
+) -> None:
+    # given the preflight Chromium sends before the page's Cognito call
+    preflight = {
+        "Origin": "http://127.0.0.1:8000",
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type,x-amz-target",
+    }
+    # when it reaches moto's root
+    status, headers = _options(moto_server.endpoint + "/", preflight)
+    # then it is allowed, as Cognito allows it
+    assert status == 200
+    assert headers["access-control-allow-origin"] == "http://127.0.0.1:8000"
+    assert "POST" in headers["access-control-allow-methods"]
+    assert headers["access-control-allow-headers"] == "content-type,x-amz-target"
+
+
+def test_a_preflight_to_a_bucket_is_still_answered_by_its_cors_rules(
+    moto_server: MotoServer,
+) -> None:
+    s3 = _fresh_client(moto_server, "s3")
+    s3.create_bucket(Bucket="photos")
+    preflight = {"Origin": "http://127.0.0.1:8000", "Access-Control-Request-Method": "PUT"}
+    s3.put_bucket_cors(
+        Bucket="photos",
+        CORSConfiguration={
+            "CORSRules": [{"AllowedOrigins": ["http://127.0.0.1:8000"], "AllowedMethods": ["PUT"]}]
+        },
+    )
+    status, headers = _options(f"{moto_server.endpoint}/photos/a.jpg", preflight)
+    assert status == 200
+    assert headers["access-control-allow-origin"] == "http://127.0.0.1:8000"
+    # S3 answered it (with its rule's methods), not the patch (which answers the root only).
+    assert "access-control-max-age" not in headers
+    assert headers["server"] == "amazon.com"
