@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
-from adapters import bootstrap
+from api import dependencies
 from api.errors import BadRequest, Forbidden, NotFound, Unauthorized
 from api.idempotency import HEADER, IdempotencyKeyReused, RequestIds
 from api.identity import Identity, identity_from_event
@@ -38,8 +38,8 @@ _CREATION = {Album: "CreateAlbum", Photo: "RegisterUpload"}
 _SPACED_OFFSET = re.compile(r"(\d\d:\d\d(?::\d\d(?:\.\d+)?)?) (\d\d:?\d\d)$")
 
 
-def deps() -> bootstrap.ApiDependencies:
-    return bootstrap.api_dependencies()
+def deps() -> dependencies.ApiDependencies:
+    return dependencies.current()
 
 
 def caller(event: BaseProxyEvent) -> Identity:

@@ -28,8 +28,8 @@ BARE = FunctionSpec("bare", "bench.lambdas.bare.handler", reserved_concurrency=1
 
 def cold_vs_warm(colds: int = 5, warms: int = 50) -> Result:
     """Per function: median init (cold) and warm durations, from the runtime's REPORTs."""
-    from adapters.keep_warm import keep_warm_event
     from local_stack.runtime import LambdaRuntime
+    from resources.keep_warm import keep_warm_event
 
     # Cold starts are what is measured: no function keeps provisioned containers here.
     functions = [replace(spec, provisioned_concurrency=0) for spec in (*FUNCTIONS, BARE)]
@@ -195,9 +195,9 @@ def _wait_projected(api: str, token: str, command_id: str, every: float) -> bool
 
 def consumer_scaling(commands: int = 240, latency_ms: int = 50) -> Result:
     """Commands per second with 1, 2, 4 and 8 worker containers, AWS calls 50 ms away."""
-    from adapters.bootstrap import build_submitter
     from adapters.settings import Settings
     from commands.models import Actor, CreateAlbum, Envelope
+    from functions.bootstrap import build_submitter
     from local_stack.runtime import LambdaRuntime
     from local_stack.sqs_source import SqsEventSource
     from resources.definitions import COMMANDS_HIGH, CONSUMERS

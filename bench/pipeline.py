@@ -54,9 +54,9 @@ IMAGE_WORK = ("validate", "extract", "render")
 
 def filter_times(rounds: int = 7) -> Result:
     """Median time of each part of each filter on a 12-megapixel JPEG, against moto in-process."""
-    from adapters.bootstrap import build_pipeline
     from adapters.s3_photos import s3_client
     from adapters.settings import Settings
+    from functions.bootstrap import build_pipeline
     from pipeline import filters, images
     from pipeline.filters import Job
     from pipeline.keys import original_key, rendition_key

@@ -31,8 +31,8 @@ from bench.cpu import CoreMeter, CoresBusy
 from bench.pipeline import OWNER, REGION, camera_jpeg
 
 if TYPE_CHECKING:
-    from adapters.bootstrap import WriteSide
     from commands.command_log import CommandLog
+    from functions.bootstrap import WriteSide
     from local_stack.runtime import Invoke, LambdaRuntime
 
 #: The longest one run may take before the benchmark gives up on it.
@@ -76,9 +76,9 @@ class Run:
 
 def pipeline_scaling(photos: int = 12, rounds: int = 2) -> Result:
     """Photos per minute from upload to `ready`: 2 containers per filter divided by 1."""
-    from adapters.bootstrap import build_write_side
     from adapters.s3_photos import s3_client
     from adapters.settings import Settings
+    from functions.bootstrap import build_write_side
     from resources.provision import provision_buckets
 
     data = camera_jpeg()

@@ -43,9 +43,9 @@ def _album_with_photos(photos: int) -> tuple[Any, list[Any]]:
 
 def read_requests_per_page(pages: int = 5) -> Result:
     """DynamoDB requests the API makes to answer GET /albums/{id} with 50 photos."""
-    from adapters import bootstrap
     from adapters.settings import Settings
-    from api import lambda_api
+    from functions import api as lambda_api
+    from functions import bootstrap
     from local_stack.proxy_event import HttpRequest, proxy_event
 
     with provisioned_moto() as moto:
@@ -91,13 +91,12 @@ def projection_lag(seconds: float = 30.0, rate: float = 10.0) -> Result:
     """From a command's append to its projection, at a steady rate, handlers in-process."""
     import boto3
 
-    from adapters import bootstrap
     from adapters.settings import Settings
-    from commands import worker
     from commands.models import Actor, CreateAlbum, Envelope, RenameAlbum
-    from fanout import lambda_publisher
+    from functions import bootstrap, worker
+    from functions import projector as lambda_projector
+    from functions import publisher as lambda_publisher
     from local_stack.mappings import EventSourceMappings
-    from projections import lambda_projector
 
     appended: dict[str, float] = {}
     projected: dict[str, float] = {}

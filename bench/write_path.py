@@ -80,9 +80,8 @@ def _workload() -> list[list[Envelope]]:
 
 
 def write_requests_per_command() -> Result:
-    from adapters import bootstrap
     from adapters.settings import Settings
-    from commands import worker
+    from functions import bootstrap, worker
     from local_stack.sqs_source import SqsEventSource
     from resources.definitions import COMMANDS_HIGH
 

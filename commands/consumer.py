@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from commands.models import InvalidCommand, parse_envelope
 from commands.service import CommandService, Outcome
@@ -88,3 +88,24 @@ def mark_last_receives(
         except InvalidCommand:
             continue  # rejected as malformed when its turn comes
         service.mark_last_attempt(envelope)
+
+
+def suspects_last(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The batch with every group that failed before moved behind the fresh ones.
+
+    A message that crashes its worker fails the whole batch it came in, so the
+    messages batched with it would come back, again and again, until it reaches
+    the DLQ. Working fresh groups first lets them finish before a suspect runs;
+    among suspects, the one received most often goes last. Order within a group
+    (one aggregate) is kept, and so FIFO's promise.
+    """
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for record in records:
+        group = str(record.get("attributes", {}).get("MessageGroupId", record.get("messageId")))
+        groups.setdefault(group, []).append(record)
+
+    def tries(group: list[dict[str, Any]]) -> int:
+        return max(int(r.get("attributes", {}).get("ApproximateReceiveCount", 1)) for r in group)
+
+    ordered = sorted(groups.values(), key=tries)  # stable: equal counts keep their order
+    return [record for group in ordered for record in group]

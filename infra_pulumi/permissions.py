@@ -168,7 +168,7 @@ GRANTS: dict[str, Access] = {
             TableAccess(SNAPSHOTS, READ),
             # A view is read by its key and written back under a version condition;
             # only derived rows are ever removed (album and photo views stay, marked
-            # deleted). A rebuild (`projections.rebuild`) runs with an operator's
+            # deleted). A rebuild (`tools.rebuild`) runs with an operator's
             # credentials, not the projector's role.
             *(TableAccess(table, GET + APPEND) for table in READ_TABLES),
             *(TableAccess(table, DELETE) for table in DERIVED_TABLES),

@@ -9,9 +9,9 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from adapters.keep_warm import keep_warm_event
 from infra_pulumi.functions import Invocable
 from resources.definitions import SCHEDULES, Naming, ScheduleSpec
+from resources.keep_warm import keep_warm_event
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class SchedulesArgs:
 class Schedules(pulumi.ComponentResource):
     """One rule per schedule, invoking each target with the keep-warm event.
 
-    The event is the one the local stack's scheduler sends (`adapters.keep_warm`):
+    The event is the one the local stack's scheduler sends (`resources.keep_warm`):
     handlers recognise it by its source and answer without doing any work.
     """
 

@@ -12,8 +12,8 @@ import pulumi_aws as aws
 from infra_pulumi.buckets import encrypted_bucket
 from infra_pulumi.config import REPO_ROOT
 from infra_pulumi.policies import POLICY_VERSION
-from local_stack.site import SiteConfig
 from resources.definitions import SITE_BUCKET, BucketSpec, Naming
+from resources.site_config import SiteConfig
 
 WEB_ROOT = REPO_ROOT / "web"
 CONFIG_SCRIPT = "config.js"
@@ -128,7 +128,7 @@ def content_type(path: Path) -> str:
 
 
 def config_script(args: StaticSiteArgs) -> pulumi.Output[str]:
-    """config.js in the shape the local stack serves (`local_stack.site.SiteConfig`)."""
+    """config.js in the shape the local stack serves (`resources.site_config.SiteConfig`)."""
     return pulumi.Output.all(args.api_url, args.user_pool_id, args.client_id).apply(
         lambda values: SiteConfig(
             api_url=values[0],

@@ -318,7 +318,7 @@ def _dlq_redrive(args: argparse.Namespace) -> int:
 
 
 def _rebuild(args: argparse.Namespace) -> int:
-    from adapters.bootstrap import build_read_models
+    from functions.bootstrap import build_read_models
     from projections.rebuild import progress_bar, rebuild
 
     stack = RunningStack.find(args.data)

@@ -15,8 +15,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from adapters.keep_warm import keep_warm_event
 from resources.definitions import ScheduleSpec
+from resources.keep_warm import keep_warm_event
 
 logger = logging.getLogger(__name__)
 

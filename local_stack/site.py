@@ -7,22 +7,19 @@ program writes config.js next to them).
 
 from __future__ import annotations
 
-import json
 import logging
-from dataclasses import dataclass
 from functools import partial
 from http.server import SimpleHTTPRequestHandler
 from os import PathLike
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 from local_stack.http_server import BackgroundHttpServer
+from resources.site_config import SiteConfig
 
 logger = logging.getLogger(__name__)
 
 WEB_ROOT = Path(__file__).resolve().parent.parent / "web"
-LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1"})
 
 #: No inline script, no plugins, no framing: what the page needs and nothing an
 #: injected string could use. Connections stay open: the API, Cognito and S3 (uploads,
@@ -32,40 +29,6 @@ CONTENT_SECURITY_POLICY = (
     "base-uri 'none'; frame-ancestors 'none'; form-action 'none'; "
     "connect-src *; img-src 'self' data: blob: *"
 )
-
-
-@dataclass(frozen=True)
-class SiteConfig:
-    """What the page needs to sign in and call the API (`window.RETAKE_CONFIG`)."""
-
-    api_url: str
-    region: str
-    user_pool_id: str
-    client_id: str
-    #: Cognito's JSON API: moto's endpoint locally, on AWS https://cognito-idp.<region>.amazonaws.com/
-    cognito_endpoint: str
-    #: Whether Cognito is moto's: it accepts any confirmation code and sends none (the page
-    #: says so at sign-up), and has no RevokeToken (the page only forgets tokens at sign-out).
-    #: None: true when Cognito is on loopback.
-    local_confirmation: bool | None = None
-
-    @property
-    def cognito_is_local(self) -> bool:
-        if self.local_confirmation is not None:
-            return self.local_confirmation
-        return urlsplit(self.cognito_endpoint).hostname in LOOPBACK_HOSTS
-
-    def script(self) -> str:
-        """config.js, in the page's own (camelCase) names."""
-        page_config = {
-            "apiUrl": self.api_url.rstrip("/"),
-            "region": self.region,
-            "userPoolId": self.user_pool_id,
-            "clientId": self.client_id,
-            "cognitoEndpoint": self.cognito_endpoint,
-            "localConfirmation": self.cognito_is_local,
-        }
-        return f"window.RETAKE_CONFIG = Object.freeze({json.dumps(page_config, indent=2)});\n"
 
 
 class Site:

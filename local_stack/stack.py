@@ -32,10 +32,10 @@ from typing import Any
 
 import boto3
 
-from adapters.bootstrap import build_read_models, find_topic_arn
 from adapters.dynamodb_event_store import DynamoDBEventStore
 from adapters.s3_photos import s3_client
 from adapters.settings import MAX_UPLOAD_BYTES, Settings
+from functions.bootstrap import build_read_models, find_topic_arn
 from local_stack import state
 from local_stack.admin import AdminServer
 from local_stack.auth import CognitoVerifier
@@ -46,7 +46,7 @@ from local_stack.moto_server import MotoServer, point_boto3_at, start_moto
 from local_stack.runtime import LambdaRuntime
 from local_stack.s3_push import S3PushDelivery, function_name_resolver
 from local_stack.scheduler import Scheduler
-from local_stack.site import Site, SiteConfig
+from local_stack.site import Site
 from projections.rebuild import rebuild
 from resources.definitions import EVENTS, EVENTS_TOPIC, FUNCTIONS, SCHEDULES, SNAPSHOTS, Naming
 from resources.provision import (
@@ -56,6 +56,7 @@ from resources.provision import (
     provision_buckets,
     provision_user_pool,
 )
+from resources.site_config import SiteConfig
 
 log = logging.getLogger("retake.stack")
 

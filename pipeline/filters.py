@@ -1,10 +1,10 @@
 """The image pipeline as pipes and filters: ingest -> validate -> extract -> render -> attach.
 
-Each filter is its own function (see `pipeline.lambda_filters`), reads one job
-from its queue, does one thing, and passes the job on, richer, to the next
-queue. Every filter is idempotent: it reads the same original and writes the
-same keys, and the commands it submits have ids derived from the photo and the
-run, so a second delivery records nothing new.
+Each filter is its own function (its entry in `functions/`, its handler from
+`pipeline.handlers`), reads one job from its queue, does one thing, and passes
+the job on, richer, to the next queue. Every filter is idempotent: it reads the
+same original and writes the same keys, and the commands it submits have ids
+derived from the photo and the run, so a second delivery records nothing new.
 
 A *run* is one pass of the pipeline over one original: an upload's run is
 named by the object's ETag, a reprocessing's by the command that asked for it.

@@ -14,7 +14,6 @@ while a rebuild runs (its messages wait in the queue and apply harmlessly after)
 
 from __future__ import annotations
 
-import argparse
 import sys
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -125,28 +124,3 @@ def progress_bar(out: TextIO = sys.stderr, width: int = 40) -> Progress:
         out.flush()
 
     return draw
-
-
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(
-        prog="python -m projections.rebuild",
-        description="Rebuild the read models from the event store (clears them first).",
-    )
-    parser.add_argument("--prefix", help="the deployment's name prefix (default: environment)")
-    args = parser.parse_args(argv)
-
-    from adapters.bootstrap import build_read_models, build_write_side
-    from adapters.settings import Settings
-
-    settings = Settings.from_environment(args.prefix)
-    store = build_write_side(settings).store
-    report = rebuild(store, build_read_models(settings), progress_bar(sys.stderr))
-    print(
-        f"rebuilt {report.streams} streams from {report.events} events in {report.seconds:.1f} s",
-        file=sys.stderr,
-    )
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -375,7 +375,7 @@ class FunctionSpec:
 
 WORKER = FunctionSpec(
     "worker",
-    "commands.worker.handler",
+    "functions.worker.handler",
     reserved_concurrency=4,
     # People wait on the worker: every interactive command goes through it. With two
     # environments kept initialised, the first command after a quiet spell finds one
@@ -386,20 +386,20 @@ WORKER = FunctionSpec(
 )
 PUBLISHER = FunctionSpec(
     "publisher",
-    "fanout.lambda_publisher.handler",
+    "functions.publisher.handler",
     reserved_concurrency=1,
     purpose="publishes the event store's stream to the events topic",
 )
 PROJECTOR = FunctionSpec(
     "projector",
-    "projections.lambda_projector.handler",
+    "functions.projector.handler",
     # One container per poller: two for interactive commits, one for bulk ones.
     reserved_concurrency=3,
     purpose="applies published commits to the read models",
 )
 API = FunctionSpec(
     "api",
-    "api.lambda_api.handler",
+    "functions.api.handler",
     memory_mb=512,
     reserved_concurrency=4,
     purpose="the REST API behind API Gateway",
@@ -407,12 +407,12 @@ API = FunctionSpec(
 
 INGEST = FunctionSpec(
     "ingest",
-    "pipeline.lambda_filters.ingest",
+    "functions.ingest.handler",
     purpose="S3 pushes each new original here; it checks the upload and starts the pipeline",
 )
 VALIDATE = FunctionSpec(
     "validate",
-    "pipeline.lambda_filters.validate",
+    "functions.validate.handler",
     memory_mb=1024,
     timeout_seconds=60,
     keep_warm=False,
@@ -420,7 +420,7 @@ VALIDATE = FunctionSpec(
 )
 EXTRACT = FunctionSpec(
     "extract",
-    "pipeline.lambda_filters.extract",
+    "functions.extract.handler",
     memory_mb=512,
     timeout_seconds=60,
     keep_warm=False,
@@ -428,7 +428,7 @@ EXTRACT = FunctionSpec(
 )
 RENDER = FunctionSpec(
     "render",
-    "pipeline.lambda_filters.render",
+    "functions.render.handler",
     memory_mb=1536,
     timeout_seconds=120,
     keep_warm=False,
@@ -436,14 +436,14 @@ RENDER = FunctionSpec(
 )
 ATTACH = FunctionSpec(
     "attach",
-    "pipeline.lambda_filters.attach",
+    "functions.attach.handler",
     reserved_concurrency=1,
     keep_warm=False,
     purpose="filter 4: submits the command that attaches the results to the photo",
 )
 PIPELINE_FAILURES = FunctionSpec(
     "pipeline-failures",
-    "pipeline.lambda_filters.failures",
+    "functions.pipeline_failures.handler",
     reserved_concurrency=1,
     keep_warm=False,
     purpose="reads the pipeline's DLQs and marks each photo processing_failed with a reason",

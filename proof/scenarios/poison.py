@@ -1,7 +1,7 @@
 """Poison: a command that always crashes its worker ends in the DLQ; after the fix, redrive works.
 
 The worker containers start with `RETAKE_FAULT_CRASH_ON` set to a marker
-(test-only fault injection, `adapters/faults.py`), so a command whose body
+(test-only fault injection, `functions/faults.py`), so a command whose body
 holds it kills its container every time. Meanwhile other commands keep coming.
 Checks:
 - the poison message reaches the DLQ of `commands-high` after the queue's
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import time
 
-from adapters.faults import FAULT_CRASH_ON
+from functions.faults import FAULT_CRASH_ON
 from proof.latency import Latencies, timed_renames
 from proof.progress import percentile
 from proof.report import Outcome

@@ -21,7 +21,6 @@ import boto3
 import pytest
 from botocore.config import Config
 
-from adapters import bootstrap
 from adapters.memory import InMemoryCommandLog, InMemoryEventStore
 from adapters.memory_read_models import InMemoryReadModels
 from adapters.s3_photos import PhotoLinks
@@ -31,6 +30,7 @@ from commands.command_log import CommandRecord
 from commands.event_store import Commit
 from commands.models import Envelope
 from commands.submit import CommandSubmitter
+from functions import bootstrap
 from projections.projector import Projector
 from resources.definitions import Naming
 from tests.functional.conftest import FakeLambdaContext, load_event

@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from adapters import bootstrap
 from adapters.memory import InMemoryCommandLog, InMemoryEventStore
 from commands.models import Envelope
+from functions import bootstrap
 
 EVENTS = Path(__file__).parent.parent / "events"
 

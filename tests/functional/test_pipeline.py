@@ -22,17 +22,24 @@ from uuid import uuid4
 import pytest
 from PIL import Image
 
-from adapters import bootstrap
 from adapters.memory import InMemoryPhotoObjects, InMemoryPipe
 from adapters.s3_photos import etag_of
 from adapters.settings import MAX_UPLOAD_BYTES
 from commands.models import Envelope
 from fanout.messages import CommitMessage
-from pipeline import filters, lambda_filters
+from functions import attach, bootstrap, extract, ingest, pipeline_failures, render, validate
+from pipeline import filters, handlers
 from pipeline.filters import STAGES, Job, PipelineContext, RegistrationPending
 from tests import images
 from tests.functional.api_helpers import ALICE, AUDITOR, BOB, SUPPORT, ApiHarness, install_api
 from tests.functional.conftest import FakeLambdaContext, load_event
+
+FILTERS = {
+    "validate": validate.handler,
+    "extract": extract.handler,
+    "render": render.handler,
+    "attach": attach.handler,
+}
 
 
 @dataclass
@@ -68,7 +75,7 @@ class Gallery:
         record["key"] = quote_plus(key)  # URL-encoded, "/" included, as S3 sends it
         record["size"] = stored.size if stored else 0
         record["eTag"] = stored.etag if stored else ""
-        return lambda_filters.ingest(event, FakeLambdaContext(function_name="retake-ingest"))
+        return ingest.handler(event, FakeLambdaContext(function_name="retake-ingest"))
 
     def drain(self) -> list[dict[str, Any]]:
         """Invoke each filter with its queue's messages until every queue is empty."""
@@ -77,7 +84,7 @@ class Gallery:
             for stage in STAGES:
                 jobs = self.pipe.take(stage)
                 if jobs:
-                    handler = getattr(lambda_filters, stage)
+                    handler = FILTERS[stage]
                     responses.append(handler(sqs_jobs(stage, jobs), FakeLambdaContext()))
         return responses
 
@@ -314,7 +321,7 @@ def test_every_filter_run_twice_gives_the_same_output_and_one_effect(gallery: Ga
     for stage in STAGES:
         [job] = gallery.pipe.take(stage)
         for _ in range(2):  # delivered twice
-            getattr(lambda_filters, stage)(sqs_jobs(stage, [job]), FakeLambdaContext())
+            FILTERS[stage](sqs_jobs(stage, [job]), FakeLambdaContext())
         if stage != "attach":
             outputs[stage] = gallery.pipe.sent[STAGES[STAGES.index(stage) + 1]]
             assert outputs[stage][0] == outputs[stage][1]
@@ -344,7 +351,7 @@ def test_keys_that_are_not_a_pending_photo_are_ignored_and_logged(
     gallery.objects.put(f"originals/alice/{uuid4()}", b"x", "image/jpeg")
     started = gallery.start("image/jpeg", 1)
     gallery.objects.put(f"originals/bob/{started['photo_id']}", b"x", "image/jpeg")
-    pipeline_log = logging.getLogger(lambda_filters.logger.name)  # Powertools' own logger
+    pipeline_log = logging.getLogger(handlers.logger.name)  # Powertools' own logger
     pipeline_log.addHandler(caplog.handler)
 
     try:
@@ -433,7 +440,7 @@ def test_a_failing_filter_reports_only_its_own_record(
     del gallery.objects.objects[jobs[0].key]  # an outage: the first original cannot be read
 
     event = sqs_jobs("validate", jobs)
-    response = lambda_filters.validate(event, FakeLambdaContext())
+    response = validate.handler(event, FakeLambdaContext())
 
     assert response == {"batchItemFailures": [{"itemIdentifier": event["Records"][0]["messageId"]}]}
     assert [job.photo_id for job in gallery.pipe.take("extract")] == [jobs[1].photo_id]
@@ -445,13 +452,11 @@ def test_a_job_in_a_dlq_fails_the_photo_and_reprocessing_makes_it_ready(
     started = gallery.start("image/jpeg", len(data := images.jpeg_with_exif()))
     gallery.push(gallery.put(started, data))
     for stage in ("validate", "extract"):
-        getattr(lambda_filters, stage)(
-            sqs_jobs(stage, gallery.pipe.take(stage)), FakeLambdaContext()
-        )
+        FILTERS[stage](sqs_jobs(stage, gallery.pipe.take(stage)), FakeLambdaContext())
     # the render filter kept failing: after three receives its job rests in the DLQ
     stuck = gallery.pipe.take("render")
 
-    lambda_filters.failures(sqs_jobs("render", stuck, dlq=True), FakeLambdaContext())
+    pipeline_failures.handler(sqs_jobs("render", stuck, dlq=True), FakeLambdaContext())
 
     photo_id = started["photo_id"]
     failed = gallery.photo(photo_id)
@@ -464,7 +469,7 @@ def test_a_job_in_a_dlq_fails_the_photo_and_reprocessing_makes_it_ready(
     [commit] = [c for c in gallery.api.store.read_commits(photo_id)
                 if c.command_id == accepted.json["command_id"]]  # fmt: skip
     request = sqs_request(CommitMessage.of(commit))
-    assert lambda_filters.ingest(request, FakeLambdaContext()) == {"batchItemFailures": []}
+    assert ingest.handler(request, FakeLambdaContext()) == {"batchItemFailures": []}
     gallery.drain()
 
     assert gallery.photo(photo_id)["status"] == "ready"

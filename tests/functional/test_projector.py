@@ -9,7 +9,6 @@ from uuid import uuid4
 
 import pytest
 
-from adapters import bootstrap
 from adapters.memory import InMemoryCommandLog, InMemoryEventStore
 from adapters.memory_read_models import InMemoryReadModels
 from api.activity import is_projected
@@ -19,7 +18,8 @@ from commands.models import Actor, CommandModel, CreateAlbum, Envelope, RenameAl
 from commands.repository import Repository
 from commands.service import CommandService
 from fanout.messages import CommitMessage
-from projections import lambda_projector
+from functions import bootstrap
+from functions import projector as lambda_projector
 from projections.projector import Projector
 from tests.functional.conftest import FakeLambdaContext, load_event
 

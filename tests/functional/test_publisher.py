@@ -10,14 +10,14 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from adapters import bootstrap
 from adapters.dynamodb_event_store import commit_from_item
-from adapters.keep_warm import keep_warm_event
 from commands.event_store import Commit
-from fanout import lambda_publisher
 from fanout.messages import CommitMessage
 from fanout.publisher import Publisher
 from fanout.stream_records import decode_image
+from functions import bootstrap
+from functions import publisher as lambda_publisher
+from resources.keep_warm import keep_warm_event
 from tests.functional.conftest import FakeLambdaContext, load_event
 
 TOPIC_ARN = "arn:aws:sns:us-east-1:123456789012:retake-events.fifo"

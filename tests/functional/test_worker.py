@@ -8,10 +8,11 @@ from uuid import uuid4
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 
-from adapters.bootstrap import WriteSide
-from commands import worker
 from commands.command_log import CommandRecord
+from commands.consumer import suspects_last
 from commands.models import Actor, CreateAlbum, Envelope, RenameAlbum
+from functions import worker
+from functions.bootstrap import WriteSide
 from tests.functional.conftest import FakeLambdaContext, load_event, sqs_event
 
 ALICE = Actor(user_id="alice")
@@ -188,6 +189,6 @@ def test_groups_that_failed_before_are_worked_after_the_fresh_ones() -> None:
         record("fresh-too", "album-3", 1),
     ]
 
-    ordered = [r["messageId"] for r in worker.suspects_last(batch)]
+    ordered = [r["messageId"] for r in suspects_last(batch)]
 
     assert ordered == ["fresh", "fresh-too", "batched-with-it", "poison", "after-poison"]

@@ -39,7 +39,7 @@ import botocore.signers
 import pytest
 from botocore.client import BaseClient
 
-from adapters import bootstrap
+from functions import bootstrap
 from local_stack.mappings import EventSourceMappings
 from local_stack.moto_server import point_boto3_at, running_moto
 from local_stack.proxy_event import HttpRequest, proxy_event

@@ -9,7 +9,6 @@ from typing import Any
 
 import pytest
 
-from adapters.keep_warm import is_keep_warm
 from infra_pulumi.config import ConfigError, FunctionSettings, MissingArchive, StackConfig
 from local_stack.proxy_event import is_public
 from resources.definitions import (
@@ -29,6 +28,7 @@ from resources.definitions import (
     WRITE_TABLES,
     Naming,
 )
+from resources.keep_warm import is_keep_warm
 from tests.infra.conftest import Recorded, Stack, run_program
 
 NAMING = Naming()

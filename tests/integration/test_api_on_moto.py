@@ -15,12 +15,12 @@ from uuid import uuid4
 
 import pytest
 
-from adapters import bootstrap
 from adapters.dynamodb_command_log import to_item
 from adapters.settings import Settings
 from api.export import parse_csv, parse_jsonl
 from commands.command_log import CommandError, CommandRecord, EventRef
 from commands.models import Actor, Envelope, validate_envelope
+from functions import bootstrap
 from projections.projector import Projector
 from resources.definitions import COMMAND_LOG
 from tests.functional.api_helpers import ALICE, AUDITOR, BOB, ApiResponse, api_event

@@ -16,11 +16,11 @@ import boto3
 import jwt
 import pytest
 
-from adapters.bootstrap import build_write_side
 from adapters.settings import Settings
 from commands.command_log import CommandRecord
 from commands.consumer import REDRIVEN_ATTRIBUTE
 from commands.models import Actor, CreateAlbum, Envelope
+from functions.bootstrap import build_write_side
 from local_stack.cli import main
 from local_stack.moto_server import free_port
 from local_stack.stack import LocalStack, StackConfig, StackInfo

@@ -7,7 +7,6 @@ from uuid import uuid4
 
 import pytest
 
-from adapters import bootstrap
 from adapters.settings import Settings
 from adapters.sqs_command_bus import SqsCommandBus
 from commands.models import (
@@ -19,6 +18,7 @@ from commands.models import (
     RenameAlbum,
 )
 from commands.submit import CommandSubmitter
+from functions import bootstrap
 from resources.definitions import COMMAND_LOG
 
 if TYPE_CHECKING:

@@ -18,7 +18,6 @@ import pytest
 from botocore.exceptions import ClientError
 from eventsourcing.persistence import StoredEvent
 
-from adapters import bootstrap
 from adapters.dynamodb_event_store import DynamoDBEventStore
 from adapters.memory import InMemoryCommandLog
 from adapters.settings import EVENTS_TOPIC_ARN, NAME_PREFIX
@@ -26,9 +25,10 @@ from commands.event_store import Commit, PendingCommit
 from commands.models import Actor, BatchTagPhotos, Envelope, RegisterUpload, TagPhoto
 from commands.repository import Repository
 from commands.service import CommandService
-from fanout import lambda_publisher
 from fanout.messages import CommitMessage
 from fanout.publisher import Publisher
+from functions import bootstrap
+from functions import publisher as lambda_publisher
 from local_stack.stream_source import DynamoDBStreamEventSource
 from resources.definitions import EVENTS, EVENTS_TOPIC, PROJECTIONS, PROJECTIONS_BULK, SNAPSHOTS
 from tests.functional.conftest import FakeLambdaContext

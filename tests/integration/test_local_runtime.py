@@ -18,10 +18,10 @@ from typing import TYPE_CHECKING, Any
 import boto3
 import pytest
 
-from adapters.keep_warm import is_keep_warm, keep_warm_event
 from local_stack.runtime import FunctionError, LambdaRuntime, RuntimeStopped, Scheduler
 from local_stack.sqs_source import PollResult, SqsEventSource
 from resources.definitions import FunctionSpec, ScheduleSpec
+from resources.keep_warm import is_keep_warm, keep_warm_event
 
 if TYPE_CHECKING:
     from local_stack.moto_server import MotoServer

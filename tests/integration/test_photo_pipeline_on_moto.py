@@ -20,17 +20,25 @@ import requests
 from moto.s3 import notifications
 from PIL import Image
 
-from adapters import bootstrap
 from adapters.s3_photos import s3_client
 from adapters.settings import Settings
-from api import lambda_api
-from commands import worker
-from fanout import lambda_publisher
+from functions import api as lambda_api
+from functions import (
+    attach,
+    bootstrap,
+    extract,
+    ingest,
+    pipeline_failures,
+    render,
+    validate,
+    worker,
+)
+from functions import projector as lambda_projector
+from functions import publisher as lambda_publisher
 from local_stack.mappings import EventSourceMappings
 from local_stack.proxy_event import HttpRequest, proxy_event
 from local_stack.s3_push import S3PushDelivery, function_name_resolver
-from pipeline import images, lambda_filters
-from projections import lambda_projector
+from pipeline import images
 from resources.definitions import PIPELINE_FUNCTIONS
 from resources.provision import provision_buckets
 from tests import images as made
@@ -42,12 +50,12 @@ HANDLERS: dict[str, Any] = {
     "worker": worker.handler,
     "publisher": lambda_publisher.handler,
     "projector": lambda_projector.handler,
-    "ingest": lambda_filters.ingest,
-    "validate": lambda_filters.validate,
-    "extract": lambda_filters.extract,
-    "render": lambda_filters.render,
-    "attach": lambda_filters.attach,
-    "pipeline-failures": lambda_filters.failures,
+    "ingest": ingest.handler,
+    "validate": validate.handler,
+    "extract": extract.handler,
+    "render": render.handler,
+    "attach": attach.handler,
+    "pipeline-failures": pipeline_failures.handler,
 }
 
 

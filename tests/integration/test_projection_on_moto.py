@@ -35,11 +35,11 @@ from commands.models import (
 from commands.repository import Repository
 from commands.service import CommandService
 from fanout.messages import CommitMessage
-from projections import rebuild as rebuild_module
 from projections.projector import Projector
 from projections.rebuild import rebuild
 from projections.views import TagRow, unsorted_key
 from resources.definitions import COMMAND_LOG, EVENTS, SNAPSHOTS
+from tools import rebuild as rebuild_module
 
 if TYPE_CHECKING:
     from tests.integration.conftest import AwsContext

@@ -12,14 +12,13 @@ from typing import Any
 import boto3
 import pytest
 
-from adapters import bootstrap
 from adapters.settings import Settings
-from api import lambda_api
-from commands import worker
-from fanout import lambda_publisher
+from functions import api as lambda_api
+from functions import bootstrap, worker
+from functions import projector as lambda_projector
+from functions import publisher as lambda_publisher
 from local_stack.mappings import EventSourceMappings
 from local_stack.proxy_event import HttpRequest, proxy_event
-from projections import lambda_projector
 from tests.functional.conftest import FakeLambdaContext
 from tests.integration.conftest import REGION, AwsContext
 

@@ -10,7 +10,8 @@ from email.message import Message
 
 import pytest
 
-from local_stack.site import WEB_ROOT, Site, SiteConfig
+from local_stack.site import WEB_ROOT, Site
+from resources.site_config import SiteConfig
 from tests.integration.conftest import UserPoolContext
 
 API_URL = "http://127.0.0.1:9999"

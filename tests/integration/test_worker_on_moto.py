@@ -16,9 +16,7 @@ from uuid import UUID, uuid4
 
 import pytest
 
-from adapters import bootstrap
 from adapters.settings import Settings
-from commands import worker
 from commands.command_log import CommandRecord
 from commands.consumer import CommandMessage, process_message
 from commands.event_store import Commit
@@ -35,6 +33,7 @@ from commands.models import (
 from commands.service import ConflictsExhausted, Outcome
 from domain.album import Album
 from domain.photo import Photo
+from functions import bootstrap, worker
 from local_stack.sqs_source import SqsEventSource
 from resources.definitions import COMMANDS_HIGH, SNAPSHOTS
 from tests.functional.conftest import FakeLambdaContext

@@ -7,7 +7,7 @@ import subprocess
 import sys
 from typing import Any
 
-from adapters.faults import CRASH_EXIT_STATUS, FAULT_CRASH_ON
+from functions.faults import CRASH_EXIT_STATUS, FAULT_CRASH_ON
 from local_stack.sqs_source import SqsEventSource
 
 ARN = "arn:aws:sqs:us-east-1:123456789012:retake-commands-high.fifo"
@@ -60,7 +60,7 @@ def crash(body: str, marker: str | None) -> int:
     env = {k: v for k, v in os.environ.items() if k != FAULT_CRASH_ON}
     if marker is not None:
         env[FAULT_CRASH_ON] = marker
-    code = f"from adapters.faults import crash_if_marked; crash_if_marked({body!r})"
+    code = f"from functions.faults import crash_if_marked; crash_if_marked({body!r})"
     return subprocess.run([sys.executable, "-c", code], env=env, check=False).returncode
 
 

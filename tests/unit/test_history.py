@@ -5,10 +5,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from uuid import uuid4
 
-from adapters.bootstrap import WriteSide, build_write_side
 from adapters.memory import InMemoryCommandLog, InMemoryEventStore
 from commands.command_log import CommandRecord
 from commands.models import Actor, Envelope, validate_envelope
+from functions.bootstrap import WriteSide, build_write_side
 from projections.history import as_of, changed_fields, history
 from projections.views import AlbumView
 

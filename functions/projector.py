@@ -22,9 +22,9 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 from pydantic import ValidationError
 
-from adapters.bootstrap import in_lambda, projector
-from adapters.keep_warm import is_keep_warm
 from fanout.messages import CommitMessage
+from functions.bootstrap import in_lambda, projector
+from resources.keep_warm import is_keep_warm
 
 logger = Logger(service="projector")
 metrics = Metrics(namespace="Retake", service="projector")

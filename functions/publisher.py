@@ -15,10 +15,10 @@ from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.bootstrap import in_lambda, publisher
 from adapters.dynamodb_event_store import commit_from_item
-from adapters.keep_warm import is_keep_warm
 from fanout.stream_records import decode_image
+from functions.bootstrap import in_lambda, publisher
+from resources.keep_warm import is_keep_warm
 
 logger = Logger(service="publisher")
 metrics = Metrics(namespace="Retake", service="publisher")

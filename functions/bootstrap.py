@@ -1,5 +1,10 @@
 """The composition root: wires each function's core to AWS (or to fakes).
 
+It sits beside the entry modules, above everything it wires: the write side,
+the publisher, the projector, the API and the pipeline. Nothing below it
+imports it (`tests/unit/test_layers.py`); the API is handed its dependencies
+(`api.dependencies.provide`).
+
 Nothing here runs at import time. Each Lambda entry module builds what it
 needs once per container (its write side, publisher, projector or API
 dependencies) and keeps it, clients and caches included, while warm. Each
@@ -17,6 +22,8 @@ import boto3
 
 from adapters.network import inject_latency_from_environment
 from adapters.settings import EVENTS_TOPIC_ARN, Settings
+from api import dependencies
+from api.dependencies import ApiDependencies
 from resources.definitions import (
     COMMAND_LOG,
     COMMANDS_HIGH,
@@ -33,7 +40,6 @@ if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
     from adapters.dynamodb_read_models import DynamoDBReadModels
-    from adapters.s3_photos import PhotoLinks
     from commands.command_log import CommandLog
     from commands.event_store import EventStore
     from commands.repository import Repository
@@ -200,33 +206,6 @@ def projector() -> Projector:
     return _projector
 
 
-@dataclass
-class ApiDependencies:
-    """What the HTTP API reads and writes through (tests swap in fakes: `_api_dependencies`)."""
-
-    submitter: CommandSubmitter
-    log: CommandLog
-    read_models: ReadModels
-    store: EventStore
-    repository: Repository
-    settings: Settings | None = None
-    #: Presigned upload forms and links; built on first use (an S3 client costs ~250 ms).
-    photo_links: PhotoLinks | None = None
-
-    @property
-    def max_upload_bytes(self) -> int:
-        return (self.settings or Settings.from_environment()).max_upload_bytes
-
-    def links(self) -> PhotoLinks:
-        if self.photo_links is None:
-            from adapters.s3_photos import PhotoLinks, s3_client
-
-            settings = self.settings or Settings.from_environment()
-            client = s3_client(settings.region, settings.public_s3_endpoint)
-            self.photo_links = PhotoLinks(settings.photos_bucket_name, client)
-        return self.photo_links
-
-
 def build_api_dependencies(
     settings: Settings | None = None,
     *,
@@ -255,6 +234,10 @@ def api_dependencies() -> ApiDependencies:
     if _api_dependencies is None:
         _api_dependencies = build_api_dependencies()
     return _api_dependencies
+
+
+# The API reaches its dependencies through this root (tests swap in fakes: `_api_dependencies`).
+dependencies.provide(api_dependencies)
 
 
 def build_pipeline(

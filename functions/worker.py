@@ -14,15 +14,16 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.bootstrap import in_lambda, write_side
-from adapters.faults import crash_if_marked
-from adapters.keep_warm import is_keep_warm
 from commands.consumer import (
     REDRIVEN_ATTRIBUTE,
     CommandMessage,
     mark_last_receives,
     process_message,
+    suspects_last,
 )
+from functions.bootstrap import in_lambda, write_side
+from functions.faults import crash_if_marked
+from resources.keep_warm import is_keep_warm
 
 logger = Logger(service="worker")
 metrics = Metrics(namespace="Retake", service="worker")
@@ -55,29 +56,8 @@ def command_message(record: SQSRecord) -> CommandMessage:
 
 
 def record_handler(record: SQSRecord) -> None:
-    crash_if_marked(record.body)  # test-only fault injection (adapters/faults.py); off unless set
+    crash_if_marked(record.body)  # test-only fault injection (functions/faults.py); off unless set
     process_message(write_side().service, command_message(record), _Telemetry())
-
-
-def suspects_last(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The batch with every group that failed before moved behind the fresh ones.
-
-    A message that crashes its worker fails the whole batch it came in, so the
-    messages batched with it would come back, again and again, until it reaches
-    the DLQ. Working fresh groups first lets them finish before a suspect runs;
-    among suspects, the one received most often goes last. Order within a group
-    (one aggregate) is kept, and so FIFO's promise.
-    """
-    groups: dict[str, list[dict[str, Any]]] = {}
-    for record in records:
-        group = str(record.get("attributes", {}).get("MessageGroupId", record.get("messageId")))
-        groups.setdefault(group, []).append(record)
-
-    def tries(group: list[dict[str, Any]]) -> int:
-        return max(int(r.get("attributes", {}).get("ApproximateReceiveCount", 1)) for r in group)
-
-    ordered = sorted(groups.values(), key=tries)  # stable: equal counts keep their order
-    return [record for group in ordered for record in group]
 
 
 @metrics.log_metrics

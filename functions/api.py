@@ -6,9 +6,9 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from adapters.bootstrap import api_dependencies, in_lambda
-from adapters.keep_warm import is_keep_warm
 from api.app import handle, logger
+from functions.bootstrap import api_dependencies, in_lambda
+from resources.keep_warm import is_keep_warm
 
 if in_lambda():
     # The expensive part of a cold start (clients, caches) happens once, during init.

@@ -1,0 +1,12 @@
+"""Lambda entry: extract, filter 2 of the image pipeline: dimensions, camera, time, GPS."""
+
+from __future__ import annotations
+
+from functions.bootstrap import in_lambda, pipeline
+from pipeline.handlers import filter_handler
+
+if in_lambda():
+    # The expensive part of a cold start (clients, caches) happens once, during init.
+    pipeline()
+
+handler = filter_handler("extract", pipeline)
