@@ -22,7 +22,13 @@ from typing import Any
 
 from bench.common import Result, figure
 from bench.event_store import append_scaling, load_long_stream
-from bench.local_stack import cold_vs_warm, consumer_scaling, e2e_latency, up_time
+from bench.local_stack import (
+    cold_vs_warm,
+    consumer_scaling,
+    e2e_latency,
+    same_aggregate_latency,
+    up_time,
+)
 from bench.moto_patches import moto_dynamodb_query, moto_dynamodb_scan, moto_sqs_depth
 from bench.pipeline import filter_times
 from bench.pipeline_scaling import pipeline_scaling
@@ -39,6 +45,7 @@ BENCHMARKS: dict[str, Callable[[], Result]] = {
     "rebuild-rate": rebuild_rate,
     "cold-vs-warm": cold_vs_warm,
     "e2e-latency": e2e_latency,
+    "same-aggregate-latency": same_aggregate_latency,
     "consumer-scaling": consumer_scaling,
     "up-time": up_time,
     "filter-times": filter_times,

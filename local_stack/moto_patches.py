@@ -2,7 +2,17 @@
 
 Four change how fast moto answers, never what it answers; the tests in
 `tests/integration/test_moto_patches.py` hold the answers to SQS's and
-DynamoDB's rules. The fifth answers what moto 5.2.6 stopped answering.
+DynamoDB's rules. The fifth answers what moto 5.2.6 stopped answering, and the sixth delivers a
+FIFO group's next message when SQS would.
+
+**A FIFO group's next message is delivered as soon as the group is free.**
+moto's ReceiveMessage reads which FIFO groups have a message in flight once,
+when the call begins. A long poll that began while a group's message was in
+flight therefore skipped that group's next message until its wait ended, even
+after the first was deleted: every step on one aggregate (one group) waited
+out the poller's wait, about 0.9 s locally, where SQS delivers at once. Here
+the in-flight groups are read again on every pass of the poll (the one-line
+change upstream needs), and deleting a message wakes the waiting polls.
 
 **A browser's CORS preflight to the root is answered.** The page calls
 Cognito's JSON API at moto's root (`POST /` with `X-Amz-Target`), so Chromium
@@ -53,6 +63,8 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 _applied = False
@@ -68,6 +80,7 @@ def apply() -> None:
     _attribute_values_by_their_keys()
     _queries_by_partition()
     _preflights_answered()
+    _fifo_groups_freed_at_once()
     _applied = True
 
 
@@ -250,3 +263,106 @@ def _queries_by_partition() -> None:
 
     setattr(Table, "query", query)  # noqa: B010 - patching moto
     setattr(Table, "all_items", all_items)  # noqa: B010 - patching moto
+
+
+def _fifo_groups_freed_at_once() -> None:
+    from copy import deepcopy
+
+    from moto.sqs import models
+    from moto.sqs.models import Message, Queue, SQSBackend
+
+    delete_from_queue = Queue.delete_message
+
+    def delete_message(self: Any, receipt_handle: str) -> None:
+        delete_from_queue(self, receipt_handle)
+        # A freed FIFO group may hold the next message a waiting poll can take now.
+        with self._messages_lock:
+            self._messages_lock.notify_all()
+
+    def receive_message(
+        self: Any,
+        queue_name: str,
+        count: int,
+        wait_seconds_timeout: int,
+        visibility_timeout: int,
+        message_attribute_names: list[str] | None = None,
+    ) -> list[Message]:
+        # moto's own loop, but the in-flight groups are read on every pass, not once.
+        if message_attribute_names is None:
+            message_attribute_names = []
+        queue = self.get_queue(queue_name)
+        result: list[Message] = []
+        previous_result_count = len(result)
+        clock = getattr(models, "unix_time")  # noqa: B009 - not re-exported by moto
+        polling_end = clock() + wait_seconds_timeout
+        while True:
+            if result or (wait_seconds_timeout and clock() > polling_end):
+                break
+            pending_groups = set(queue.pending_message_groups)
+            messages_to_dlq: list[Message] = []
+            for message in queue.messages:
+                if not message.visible:
+                    continue
+                if message in queue.pending_messages:
+                    # Visible again while pending: its consumer timed out, so its group is free.
+                    queue.pending_messages.remove(message)
+                    pending_groups = set(queue.pending_message_groups)
+                if message.group_id and queue.fifo_queue and message.group_id in pending_groups:
+                    continue
+                if (
+                    queue.dead_letter_queue is not None
+                    and queue.redrive_policy
+                    and message.approximate_receive_count >= queue.redrive_policy["maxReceiveCount"]
+                ):
+                    messages_to_dlq.append(message)
+                    continue
+                queue.pending_messages.add(message)
+                message.mark_received(visibility_timeout=visibility_timeout)
+                message_copy = deepcopy(message)
+                models._filter_message_attributes(message_copy, message_attribute_names)
+                if not self.is_message_valid_based_on_retention_period(queue_name, message):
+                    break
+                result.append(message_copy)
+                if len(result) >= count:
+                    break
+            for message in messages_to_dlq:
+                queue._messages.remove(message)
+                queue.dead_letter_queue.add_message(message)
+            if previous_result_count == len(result):
+                if wait_seconds_timeout == 0:
+                    break
+                queue.wait_for_messages(1)
+                continue
+            previous_result_count = len(result)
+        return result
+
+    released = SQSBackend.receive_message
+    _fifo_receive[True] = {
+        (Queue, "delete_message"): delete_message,
+        (SQSBackend, "receive_message"): receive_message,
+    }
+    _fifo_receive[False] = {
+        (Queue, "delete_message"): delete_from_queue,
+        (SQSBackend, "receive_message"): released,
+    }
+    _use_fifo_receive(patched=True)
+
+
+#: The patched and the released FIFO receive, for `bench: same-aggregate-latency`.
+_fifo_receive: dict[bool, dict[tuple[type, str], Any]] = {}
+
+
+def _use_fifo_receive(patched: bool) -> None:
+    for (owner, name), function in _fifo_receive[patched].items():
+        setattr(owner, name, function)
+
+
+@contextmanager
+def released_fifo_receive() -> Iterator[None]:
+    """moto's receive as released, inside the block (benchmarks compare the two side by side)."""
+    apply()
+    _use_fifo_receive(patched=False)
+    try:
+        yield
+    finally:
+        _use_fifo_receive(patched=True)

@@ -9,6 +9,7 @@ serialiser, in items, updates and a refused condition's old item.
 
 from __future__ import annotations
 
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -308,6 +309,8 @@ def test_every_patch_is_in_place(moto_server: MotoServer) -> None:
         Table.query,
         Table.all_items,
         DomainDispatcherApplication.__call__,
+        sqs_models.Queue.delete_message,
+        sqs_models.SQSBackend.receive_message,
     ]
 
     assert [f.__module__ for f in patched] == ["local_stack.moto_patches"] * len(patched)
@@ -359,3 +362,56 @@ def test_a_preflight_to_a_bucket_is_still_answered_by_its_cors_rules(
     # S3 answered it (with its rule's methods), not the patch (which answers the root only).
     assert "access-control-max-age" not in headers
     assert headers["server"] == "amazon.com"
+
+
+def _fifo_queue(sqs: SQSClient, name: str = "jobs.fifo") -> str:
+    url: str = sqs.create_queue(
+        QueueName=name,
+        Attributes={"FifoQueue": "true", "ContentBasedDeduplication": "true"},
+    )["QueueUrl"]
+    return url
+
+
+def test_a_long_poll_takes_a_groups_next_message_once_the_group_is_free(sqs: SQSClient) -> None:
+    # given a group whose first message is in flight
+    url = _fifo_queue(sqs)
+    sqs.send_message(QueueUrl=url, MessageBody="first", MessageGroupId="album-1")
+    (first,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+    # and a long poll that began while it was in flight
+    received: list[dict[str, Any]] = []
+    poll = threading.Thread(
+        target=lambda: received.extend(
+            sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=3).get(
+                "Messages", []
+            )
+        )
+    )
+    poll.start()
+    sqs.send_message(QueueUrl=url, MessageBody="second", MessageGroupId="album-1")
+    # when the first is done
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+    poll.join()
+    # then that same poll delivers the second (released moto returns nothing until the wait ends)
+    assert [message["Body"] for message in received] == ["second"]
+
+
+def test_a_groups_next_message_waits_while_its_first_is_in_flight(sqs: SQSClient) -> None:
+    url = _fifo_queue(sqs)
+    sqs.send_message(QueueUrl=url, MessageBody="first", MessageGroupId="album-1")
+    sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)
+    sqs.send_message(QueueUrl=url, MessageBody="second", MessageGroupId="album-1")
+    sqs.send_message(QueueUrl=url, MessageBody="other", MessageGroupId="album-2")
+
+    later = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, WaitTimeSeconds=1)
+
+    assert [message["Body"] for message in later["Messages"]] == ["other"]
+
+
+def test_one_receive_still_takes_a_groups_messages_in_order(sqs: SQSClient) -> None:
+    url = _fifo_queue(sqs)
+    for body in ("one", "two", "three"):
+        sqs.send_message(QueueUrl=url, MessageBody=body, MessageGroupId="album-1")
+
+    batch = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]
+
+    assert [message["Body"] for message in batch] == ["one", "two", "three"]
