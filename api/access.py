@@ -144,7 +144,7 @@ def parse_instant(value: str, field: str = "as_of") -> datetime:
         instant = datetime.fromisoformat(text)
     except ValueError as exc:
         raise BadRequest(
-            f"{field} must be an ISO 8601 instant, such as 2024-05-01T12:00:00Z.",
+            "Give the moment as a date and time, such as 2024-05-01T12:00:00Z.",
             field=field,
             value=value,
         ) from exc

@@ -7,6 +7,7 @@ which the command log keeps with the revert.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Literal
 
 from aws_lambda_powertools.event_handler import Response
@@ -19,8 +20,19 @@ from api.idempotency import request_ids
 from api.identity import Identity
 from api.media import record_without_gps
 from api.params import SIGNED_IN, Cursor, Limit
-from api.schemas import Accepted, CommandList, CommandStatus, Revert
+from api.people import actor_views, commands_out
+from api.schemas import (
+    Accepted,
+    CommandList,
+    CommandStatus,
+    LaterCommand,
+    ReversalPreview,
+    Revert,
+)
+from api.summaries import all_described, described
 from commands.command_log import CommandRecord
+from commands.handlers.undo import standing_in_the_way
+from projections.people import People
 from projections.read_models import ReadModels
 
 router = Router()
@@ -28,12 +40,18 @@ TAGS = ["Commands"]
 REVERSALS = frozenset({"UndoCommand", "RedoCommand"})
 #: How far back `/me/undo` and `/me/redo` look for something to act on.
 RECENT = 200
+NOTHING_TO_UNDO = "You have nothing to undo."
+NOTHING_TO_REDO = (
+    "You have nothing to redo: nothing of yours is undone, or you changed something since."
+)
 
 CommandId = Annotated[str, Path(min_length=1, max_length=100)]
 OptionalRevert = Annotated[Revert | None, Body()]
 
 
-def is_projected(record: CommandRecord, read_models: ReadModels) -> bool:
+def is_projected(
+    record: CommandRecord, read_models: ReadModels, people: People | None = None
+) -> bool:
     """Whether the read models reflect every event the command wrote (read-your-writes)."""
     if record.status == "rejected":
         return True
@@ -44,6 +62,10 @@ def is_projected(record: CommandRecord, read_models: ReadModels) -> bool:
     # Every view stores the version it reflects: the command is visible once each stream's
     # view has reached the last version the command wrote there.
     versions = read_models.view_versions([ref.stream_id for ref in record.events])
+    if people is not None and len(versions) < len({ref.stream_id for ref in record.events}):
+        # A Person stream's view is its person in the people model.
+        versions |= people.versions([ref.stream_id for ref in record.events
+                                     if ref.stream_id not in versions])  # fmt: skip
     return all(versions.get(ref.stream_id, 0) >= ref.last_version for ref in record.events)
 
 
@@ -62,13 +84,22 @@ def visible_command(identity: Identity, command_id: str) -> CommandRecord:
     responses=documented(200, 401, 404),
 )
 def command_status(command_id: CommandId) -> CommandStatus:
-    record = record_without_gps(visible_command(caller(router.current_event), command_id))
+    identity = caller(router.current_event)
+    return status_of(visible_command(identity, command_id), identity)
+
+
+def status_of(found: CommandRecord, identity: Identity) -> CommandStatus:
+    """A record as `/commands/{id}` shows it: named, summarized, projected or not, linked."""
+    record = described(record_without_gps(found))
     base = f"/commands/{record.command_id}"
     links = {"self": base, "undo": f"{base}/undo", "redo": f"{base}/redo"}
     links |= {name: f"/commands/{target}" for name, target in
               (("undoes", record.undoes), ("redoes", record.redoes)) if target}  # fmt: skip
     return CommandStatus(
-        **record.model_dump(), projected=is_projected(record, deps().read_models), links=links
+        **record.model_dump(),
+        actor=actor_views([record], identity)[record.actor_id],
+        projected=is_projected(record, deps().read_models, deps().people),
+        links=links,
     )
 
 
@@ -111,6 +142,8 @@ def _submit_revert(
     force: bool = False,
     reason: str | None = None,
 ) -> Response[Accepted]:
+    if not force:
+        ensure_nothing_in_the_way(kind, target)
     command = {
         "type": kind,
         "target_command_id": target.command_id,
@@ -123,6 +156,36 @@ def _submit_revert(
         ids=request_ids(router.current_event, identity),
         reason=reason,
         target_command_id=target.command_id,
+        summary=described(target).summary or "",
+    )
+
+
+def ensure_nothing_in_the_way(
+    kind: Literal["UndoCommand", "RedoCommand"], target: CommandRecord
+) -> None:
+    """Refuse at once (409 `undo_conflict`, nothing queued) an undo or redo that later
+    commands already stand in the way of: the worker's own rule, asked on arrival.
+
+    A race the API cannot see yet (a later command still queued) is still the
+    worker's to decide, and rejected as before.
+    """
+    log = deps().log
+    ids = standing_in_the_way(log, deps().repository, target, undo=kind == "UndoCommand")
+    if not ids:
+        return
+    later = [
+        LaterCommand(command_id=command_id, summary=described(record).summary or "")
+        for command_id in ids
+        if (record := log.get(command_id)) is not None
+    ]
+    verb = "undone" if kind == "UndoCommand" else "redone"
+    named = "; ".join(item.summary for item in later)
+    raise Conflict(
+        f"This cannot be {verb} yet: a later change touched the same thing ({named}). "
+        "Undo that first.",
+        code="undo_conflict",
+        later=[item.model_dump() for item in later],
+        later_command_ids=ids,
     )
 
 
@@ -132,7 +195,7 @@ def _submit_revert(
     tags=TAGS,
     security=SIGNED_IN,
     status_code=202,
-    responses=documented(202, 400, 401, 403, 404, 413),
+    responses=documented(202, 400, 401, 403, 404, 409, 413),
 )
 def undo(command_id: CommandId, body: OptionalRevert = None) -> Response[Accepted]:
     return _revert("UndoCommand", command_id, body)
@@ -144,7 +207,7 @@ def undo(command_id: CommandId, body: OptionalRevert = None) -> Response[Accepte
     tags=TAGS,
     security=SIGNED_IN,
     status_code=202,
-    responses=documented(202, 400, 401, 403, 404, 413),
+    responses=documented(202, 400, 401, 403, 404, 409, 413),
 )
 def redo(command_id: CommandId, body: OptionalRevert = None) -> Response[Accepted]:
     return _revert("RedoCommand", command_id, body)
@@ -175,9 +238,14 @@ def latest_undoable(history: list[CommandRecord]) -> CommandRecord | None:
     return None
 
 
-def latest_undone(history: list[CommandRecord]) -> CommandRecord | None:
-    """The caller's command undone most recently (by them or by support)."""
+def latest_undone(
+    history: list[CommandRecord], get: Callable[[str], CommandRecord | None] | None = None
+) -> CommandRecord | None:
+    """The caller's command undone most recently (by them or by support), while no new
+    change of theirs came after that undo: a new change ends the redo chain, as in every
+    editor (a redo by id, from a history entry, still works)."""
     flips = _undone_now(history)
+    latest_change = max((r.issued_at for r in _originals(history)), default="")
     queued_at = {
         str(r.payload.get("target_command_id")): r.issued_at
         for r in reversed(history)
@@ -190,11 +258,13 @@ def latest_undone(history: list[CommandRecord]) -> CommandRecord | None:
         if record.command_id in queued_at:
             when = queued_at[record.command_id]
         else:
-            last_undo = deps().log.get(record.undone_by[-1])
+            last_undo = (get or deps().log.get)(record.undone_by[-1])
             when = last_undo.issued_at if last_undo else record.issued_at
         if best is None or when > best[0]:
             best = (when, record)
-    return best[1] if best else None
+    if best is None or best[0] < latest_change:
+        return None
+    return best[1]
 
 
 @router.post(
@@ -211,7 +281,7 @@ def undo_mine() -> Response[Accepted]:
         deps().log.history(identity.user_id, limit=RECENT)
     )
     if target is None:
-        raise Conflict("You have nothing to undo.", code="nothing_to_undo")
+        raise Conflict(NOTHING_TO_UNDO, code="nothing_to_undo")
     return _submit_revert(identity, "UndoCommand", target)
 
 
@@ -229,7 +299,7 @@ def redo_mine() -> Response[Accepted]:
         deps().log.history(identity.user_id, limit=RECENT)
     )
     if target is None:
-        raise Conflict("You have nothing to redo.", code="nothing_to_redo")
+        raise Conflict(NOTHING_TO_REDO, code="nothing_to_redo")
     return _submit_revert(identity, "RedoCommand", target)
 
 
@@ -243,4 +313,39 @@ def redo_mine() -> Response[Accepted]:
 def my_activity(limit: Limit = 50, cursor: Cursor = None) -> CommandList:
     identity = caller(router.current_event)
     page = deps().log.search(actor=identity.user_id, limit=limit, cursor=cursor)
-    return CommandList(items=page.items, cursor=page.cursor)
+    return CommandList(items=commands_out(all_described(page.items), identity), cursor=page.cursor)
+
+
+def _preview(
+    target: CommandRecord | None, identity: Identity, nothing: Conflict
+) -> ReversalPreview:
+    if target is None:
+        raise nothing
+    status = status_of(target, identity)
+    return ReversalPreview(command=status, summary=status.summary or "")
+
+
+@router.get(
+    "/me/undo",
+    summary="What the Undo button would act on: the caller's latest command in effect",
+    tags=TAGS,
+    security=SIGNED_IN,
+    responses=documented(200, 401, 403, 409),
+)
+def preview_undo() -> ReversalPreview:
+    identity = writer(router.current_event)
+    target = latest_undoable(deps().log.history(identity.user_id, limit=RECENT))
+    return _preview(target, identity, Conflict(NOTHING_TO_UNDO, code="nothing_to_undo"))
+
+
+@router.get(
+    "/me/redo",
+    summary="What the Redo button would act on: the caller's command undone most recently",
+    tags=TAGS,
+    security=SIGNED_IN,
+    responses=documented(200, 401, 403, 409),
+)
+def preview_redo() -> ReversalPreview:
+    identity = writer(router.current_event)
+    target = latest_undone(deps().log.history(identity.user_id, limit=RECENT))
+    return _preview(target, identity, Conflict(NOTHING_TO_REDO, code="nothing_to_redo"))

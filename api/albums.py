@@ -189,7 +189,7 @@ def album_history(album_id: UUID, limit: HistoryLimit = 100, cursor: Cursor = No
     key = str(album_id)
     ensure_readable(identity, owner_of(Album, key), "album", key)
     entries = past.history(deps().store, deps().log, key)
-    return history_page(key, entries, limit=limit, cursor=cursor)
+    return history_page(key, entries, limit=limit, cursor=cursor, viewer=identity)
 
 
 @router.get(

@@ -30,7 +30,7 @@ from aws_lambda_powertools.event_handler.openapi.models import HTTPBearer, OpenA
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from adapters.settings import Settings
-from api import activity, albums, audit, idempotency, photos, uploads
+from api import activity, albums, audit, idempotency, messages, people, photos, uploads
 from api.errors import (
     ERROR_DESCRIPTIONS,
     ApiError,
@@ -138,11 +138,19 @@ app.configure_openapi(
         Tag(name="Photos", description="Photos: titles, tags, albums, trash, history"),
         Tag(name="Commands", description="Command status, undo and redo, activity"),
         Tag(name="Audit", description="For auditors and support: search, export, verify"),
+        Tag(name="People", description="Your profile and display name; finding people"),
         Tag(name="Service", description="Health"),
     ],
     security_schemes={"cognito": HTTPBearer(bearerFormat="JWT")},
 )
-for router in (albums.router, photos.router, uploads.router, activity.router, audit.router):
+for router in (
+    albums.router,
+    photos.router,
+    uploads.router,
+    activity.router,
+    audit.router,
+    people.router,
+):
     app.include_router(router)
 app.enable_swagger(path="/docs")
 
@@ -178,13 +186,9 @@ def invalid_request(error: RequestValidationError) -> Response[Any]:
         }
         for problem in problems
     ]
-    # One problem: its own message says what to fix (e.g. the domain's rule for a title).
-    message = (
-        f"{listed[0]['field']}: {listed[0]['message']}"
-        if len(listed) == 1
-        else "The request does not match its schema; see details for each field."
-    )
-    return error_response(BadRequest(message, problems=listed))
+    # The message says what to fix in words (a domain rule keeps its own); the field
+    # paths stay in the details, for programs.
+    return error_response(BadRequest(messages.summary(problems), problems=listed))
 
 
 def unsupported_media_type(error: RequestUnsupportedContentType) -> Response[Any]:
@@ -192,8 +196,9 @@ def unsupported_media_type(error: RequestUnsupportedContentType) -> Response[Any
 
 
 def invalid_command(error: InvalidCommand) -> Response[Any]:
+    said = " ".join(dict.fromkeys(p["message"].rstrip(".") + "." for p in error.problems))
     return error_response(
-        BadRequest("The command is not valid; see details.", problems=error.problems)
+        BadRequest(f"Retake cannot carry this out as asked. {said}", problems=error.problems)
     )
 
 

@@ -15,13 +15,19 @@ from api.export import all_matching, to_csv, to_jsonl
 from api.identity import Identity
 from api.media import record_without_gps
 from api.params import SIGNED_IN, Cursor
+from api.people import commands_out, resolve_actor, with_actor_names
 from api.schemas import ChainBreakOut, CommandList, Verification, VerifyRequest
+from api.summaries import all_described
 
 router = Router()
 TAGS = ["Audit"]
 
 Status = Literal["accepted", "succeeded", "rejected", "failed"]
 Text = Annotated[str | None, Query(min_length=1, max_length=128)]
+ActorFilter = Annotated[
+    str | None,
+    Query(min_length=1, max_length=128, description="A username (in any case) or a person's id."),
+]
 CommandType = Annotated[str | None, Query(min_length=1, max_length=64, description="e.g. TagPhoto")]
 Instant = Annotated[str | None, Query(max_length=64, description="ISO 8601, inclusive.")]
 CONTENT_TYPES = {"csv": "text/csv; charset=utf-8", "jsonl": "application/x-ndjson"}
@@ -47,7 +53,7 @@ def _filters(
         "until": parse_instant(until, "until") if until else None,
     }
     return {
-        "actor": actor,
+        "actor": resolve_actor(actor) if actor else None,
         "command_type": command_type,
         "aggregate_id": aggregate_id,
         "status": status,
@@ -63,7 +69,7 @@ def _filters(
     responses=documented(200, 400, 401, 403),
 )
 def search_commands(
-    actor: Text = None,
+    actor: ActorFilter = None,
     type: Annotated[
         str | None, Query(min_length=1, max_length=64, description="e.g. TagPhoto")
     ] = None,
@@ -74,10 +80,11 @@ def search_commands(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     cursor: Cursor = None,
 ) -> CommandList:
-    auditor()
+    identity = auditor()
     filters = _filters(actor, type, aggregate_id, status, since, until)
     page = deps().log.search(**filters, limit=limit, cursor=cursor)
-    return CommandList(items=[record_without_gps(item) for item in page.items], cursor=page.cursor)
+    items = commands_out(all_described(record_without_gps(item) for item in page.items), identity)
+    return CommandList(items=items, cursor=page.cursor)
 
 
 @router.get(
@@ -99,7 +106,7 @@ def search_commands(
 )
 def export_commands(
     format: Literal["csv", "jsonl"] = "csv",
-    actor: Text = None,
+    actor: ActorFilter = None,
     type: CommandType = None,
     aggregate_id: Text = None,
     status: Status | None = None,
@@ -108,7 +115,8 @@ def export_commands(
 ) -> Response[str]:
     auditor()
     matching = all_matching(deps().log, **_filters(actor, type, aggregate_id, status, since, until))
-    records = (record_without_gps(record) for record in matching)
+    # Named once for the whole export: one read of the people model, not one per row.
+    records = with_actor_names(all_described(record_without_gps(record) for record in matching))
     body = to_csv(records) if format == "csv" else to_jsonl(records)
     return Response(
         status_code=200,

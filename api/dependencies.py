@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from commands.event_store import EventStore
     from commands.repository import Repository
     from commands.submit import CommandSubmitter
+    from projections.people import People
     from projections.read_models import ReadModels
 
 
@@ -33,6 +34,9 @@ class ApiDependencies:
     settings: Settings | None = None
     #: Presigned upload forms and links; built on first use (an S3 client costs ~250 ms).
     photo_links: PhotoLinks | None = None
+    #: Who the ids are: names for the trail, `/me` and `/people`. None where nobody is known
+    #: (tests that need no names); the API then names people by what their records hold.
+    people: People | None = None
 
     @property
     def max_upload_bytes(self) -> int:

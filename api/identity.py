@@ -2,8 +2,10 @@
 
 The authorizer has already checked the token (in AWS, API Gateway's Cognito
 authorizer; locally, the gateway emulator against the pool's JWKS), so the
-handlers trust `requestContext.authorizer.claims`: the user id is `sub` and
-the groups are `cognito:groups`. API Gateway hands the groups over as a list,
+handlers trust `requestContext.authorizer.claims`: the user id is `sub`, the
+groups are `cognito:groups`, and the person is named by `cognito:username`,
+`name` (their display name: the people trigger puts the current one in every
+ID token) and `email`. API Gateway hands the groups over as a list,
 or flattened to a string such as `"[auditors support]"` or `"auditors,support"`.
 """
 
@@ -24,6 +26,9 @@ _SEPARATORS = re.compile(r"[,\s]+")
 class Identity:
     user_id: str
     groups: tuple[str, ...] = ()
+    username: str | None = None
+    name: str | None = None
+    email: str | None = None
 
     @property
     def is_auditor(self) -> bool:
@@ -43,7 +48,9 @@ class Identity:
 
     @property
     def actor(self) -> Actor:
-        return Actor(user_id=self.user_id, groups=self.groups)
+        return Actor(
+            user_id=self.user_id, groups=self.groups, username=self.username, name=self.name
+        )
 
 
 def parse_groups(raw: Any) -> tuple[str, ...]:
@@ -70,10 +77,23 @@ def parse_groups(raw: Any) -> tuple[str, ...]:
 
 def identity_from_claims(claims: Mapping[str, Any] | None) -> Identity | None:
     """The caller named by the claims, or None when there is no signed-in user."""
-    subject = (claims or {}).get("sub")
+    claims = claims or {}
+    subject = claims.get("sub")
     if not subject or not isinstance(subject, str):
         return None
-    return Identity(user_id=subject, groups=parse_groups((claims or {}).get("cognito:groups")))
+    return Identity(
+        user_id=subject,
+        groups=parse_groups(claims.get("cognito:groups")),
+        username=_text(claims.get("cognito:username"), 128),
+        name=_text(claims.get("name"), 256),
+        email=_text(claims.get("email"), 256),
+    )
+
+
+def _text(claim: Any, longest: int) -> str | None:
+    """A claim's text, trimmed; None when absent, empty or longer than a command may carry."""
+    text = claim.strip() if isinstance(claim, str) else ""
+    return text if 0 < len(text) <= longest else None
 
 
 def identity_from_event(event: Mapping[str, Any]) -> Identity | None:

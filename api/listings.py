@@ -13,6 +13,8 @@ from collections.abc import Callable
 from datetime import datetime
 
 from api.access import deps
+from api.identity import Identity
+from api.people import entries_out
 from api.schemas import History, PhotoOut, PhotoPage
 from projections.history import HistoryEntry, as_of
 from projections.read_models import InvalidCursor
@@ -107,9 +109,17 @@ def album_photos_as_of(
 
 
 def history_page(
-    stream_id: str, entries: list[HistoryEntry], *, limit: int, cursor: str | None
+    stream_id: str,
+    entries: list[HistoryEntry],
+    *,
+    limit: int,
+    cursor: str | None,
+    viewer: Identity,
 ) -> History:
-    """A page of an aggregate's history, oldest first; the cursor is the last version shown."""
+    """A page of an aggregate's history, oldest first; the cursor is the last version shown.
+
+    Its actors are named as `viewer` may see them, with one read of the people model.
+    """
     after = 0
     if cursor:
         try:
@@ -122,4 +132,4 @@ def history_page(
     next_cursor = (
         base64.urlsafe_b64encode(str(page[-1].version).encode()).decode() if more else None
     )
-    return History(stream_id=stream_id, entries=page, cursor=next_cursor)
+    return History(stream_id=stream_id, entries=entries_out(page, viewer), cursor=next_cursor)

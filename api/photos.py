@@ -265,4 +265,4 @@ def photo_history(photo_id: UUID, limit: HistoryLimit = 100, cursor: Cursor = No
     entries = past.history(deps().store, deps().log, key)
     if identity.user_id != owner:
         entries = [entry_without_gps(entry) for entry in entries]
-    return history_page(key, entries, limit=limit, cursor=cursor)
+    return history_page(key, entries, limit=limit, cursor=cursor, viewer=identity)

@@ -12,7 +12,7 @@ from uuid import UUID
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from commands.command_log import CommandRecord
-from commands.models import Caption, Description, Filename, Reason, TagList, Title
+from commands.models import Caption, Description, DisplayName, Filename, Reason, TagList, Title
 from projections.history import HistoryEntry
 from projections.views import AlbumView, PhotoView
 
@@ -23,7 +23,7 @@ class RequestBody(BaseModel):
 
 def _at_least_one(body: BaseModel, *names: str) -> None:
     if all(getattr(body, name) is None for name in names):
-        raise ValueError(f"give at least one of: {', '.join(names)}")
+        raise ValueError(f"Give at least one of: {', '.join(names)}.")
 
 
 class NewAlbum(RequestBody):
@@ -71,7 +71,7 @@ class BatchTags(RequestBody):
     @classmethod
     def _distinct(cls, photo_ids: list[UUID]) -> list[UUID]:
         if len(set(photo_ids)) != len(photo_ids):
-            raise ValueError("photo_ids must not repeat")
+            raise ValueError("Give each photo only once.")
         return photo_ids
 
 
@@ -114,7 +114,7 @@ class PhotoIds(RequestBody):
     @classmethod
     def _distinct(cls, photo_ids: list[UUID]) -> list[UUID]:
         if len(set(photo_ids)) != len(photo_ids):
-            raise ValueError("photo_ids must not repeat")
+            raise ValueError("Give each photo only once.")
         return photo_ids
 
 
@@ -141,6 +141,10 @@ class Accepted(BaseModel):
     album_id: str | None = None
     photo_id: str | None = None
     target_command_id: str | None = None
+    summary: str | None = Field(
+        default=None,
+        description="An undo or redo: what it acts on, in one sentence (the target's summary).",
+    )
 
 
 class AlbumPage(BaseModel):
@@ -198,14 +202,65 @@ class SharedAlbum(BaseModel):
     cursor: str | None = None
 
 
-class CommandStatus(CommandRecord):
+class ActorView(BaseModel):
+    """Who did something, by name: shown as "Alice Liddell (alice)", or "Sam Support
+    (sam, support)". Gallery users see other people by display name only (no username)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str = Field(description="The person's id (their Cognito sub), or a system actor's name.")
+    username: str | None = None
+    name: str | None = Field(default=None, description="The display name.")
+    groups: list[str] = Field(default_factory=list)
+
+
+class CommandOut(CommandRecord):
+    """A command record with its actor named."""
+
+    actor: ActorView
+
+
+class CommandStatus(CommandOut):
     projected: bool = Field(description="Whether the read models reflect every event it wrote.")
     links: dict[str, str] = Field(default_factory=dict)
 
 
+class ReversalPreview(BaseModel):
+    """What the Undo (or Redo) button would act on now."""
+
+    command: CommandStatus
+    summary: str = Field(description='The command\'s summary, e.g. for "Undo: ...".')
+
+
+class LaterCommand(BaseModel):
+    """A later command that stands in the way of an undo or redo (`undo_conflict` details)."""
+
+    command_id: str
+    summary: str
+
+
 class CommandList(BaseModel):
-    items: list[CommandRecord]
+    items: list[CommandOut]
     cursor: str | None = Field(default=None, description="Opaque; pass it back for the next page.")
+
+
+class PersonOut(BaseModel):
+    """A person: their id (Cognito sub), username, display name, email and groups."""
+
+    id: str
+    username: str
+    name: str = Field(description="The display name.")
+    email: str | None = None
+    groups: list[str] = Field(default_factory=list)
+
+
+class PeopleList(BaseModel):
+    items: list[PersonOut]
+    cursor: str | None = Field(default=None, description="Opaque; pass it back for the next page.")
+
+
+class DisplayNameChange(RequestBody):
+    display_name: DisplayName
 
 
 class ChainBreakOut(BaseModel):
@@ -225,9 +280,17 @@ class Health(BaseModel):
     status: Literal["ok"] = "ok"
 
 
+class HistoryEntryOut(HistoryEntry):
+    """A history entry with its actor named (the read side keeps only the id)."""
+
+    actor_id: str
+    # The projection's `actor` is the id; the API's is the named actor, beside `actor_id`.
+    actor: ActorView  # type: ignore[assignment]
+
+
 class History(BaseModel):
     """Every change to one album or photo, oldest first, a page at a time."""
 
     stream_id: str
-    entries: list[HistoryEntry]
+    entries: list[HistoryEntryOut]
     cursor: str | None = Field(default=None, description="Opaque; pass it back for the next page.")

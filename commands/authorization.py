@@ -22,6 +22,12 @@ def ensure_owner(envelope: Envelope, owner: str, what: str) -> None:
         raise Forbidden(f"Only the owner of this {what} may change it.")
 
 
+def ensure_self(envelope: Envelope, person_id: str, what: str) -> None:
+    """Only the person themself: not support, not an auditor, not anyone else."""
+    if envelope.actor.user_id != person_id:
+        raise Forbidden(f"Only the person themself may change their {what}.")
+
+
 def ensure_system(envelope: Envelope) -> None:
     if not envelope.actor.is_in(SYSTEM):
         raise Forbidden("Only the image pipeline may record processing results.")

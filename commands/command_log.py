@@ -64,6 +64,9 @@ class CommandRecord(BaseModel):
     type: str
     actor_id: str
     actor_groups: list[str] = Field(default_factory=list)
+    #: The actor's username and display name when the command was sent (older records lack them).
+    actor_username: str | None = None
+    actor_name: str | None = None
     aggregate_id: str
     payload: dict[str, Any] = Field(default_factory=dict)
     priority: str = "high"
@@ -83,6 +86,9 @@ class CommandRecord(BaseModel):
     redoes: str | None = None
     undone_by: list[str] = Field(default_factory=list)
     redone_by: list[str] = Field(default_factory=list)
+    #: One sentence for people, written with the outcome (`commands.summary`); records
+    #: still accepted, and older ones, get theirs made when read.
+    summary: str | None = None
 
     @model_validator(mode="before")
     @classmethod
@@ -109,6 +115,8 @@ class CommandRecord(BaseModel):
             type=command.type,
             actor_id=envelope.actor.user_id,
             actor_groups=list(envelope.actor.groups),
+            actor_username=envelope.actor.username,
+            actor_name=envelope.actor.name,
             aggregate_id=envelope.aggregate_id,
             payload=command.model_dump(mode="json", exclude={"type"}),
             priority=envelope.effective_priority,

@@ -29,6 +29,7 @@ from pydantic_core import PydanticCustomError
 
 from domain import values
 from domain.errors import DomainError
+from domain.person import person_stream_id
 
 Priority = Literal["high", "low"]
 
@@ -107,6 +108,14 @@ Filename = Annotated[
         description=f"1 to {values.FILENAME_MAX} characters once path separators and control "
         "characters are replaced by '_' and the ends trimmed.",
         json_schema_extra={"minLength": 1, "maxLength": values.FILENAME_MAX},
+    ),
+]
+DisplayName = Annotated[
+    str,
+    AfterValidator(_domain_rule(values.display_name)),
+    Field(
+        description=f"Trimmed, 1 to {values.DISPLAY_NAME_MAX} characters, no control characters.",
+        json_schema_extra={"minLength": 1, "maxLength": values.DISPLAY_NAME_MAX},
     ),
 ]
 #: Why a command was sent (support's reverts): kept in the command log, never in an event.
@@ -245,6 +254,18 @@ class PurgePhoto(PhotoCommand):
     type: Literal["PurgePhoto"] = "PurgePhoto"
 
 
+class ChangeDisplayName(CommandModel):
+    """Choose the name others see you by (only the person themself may)."""
+
+    type: Literal["ChangeDisplayName"] = "ChangeDisplayName"
+    person_id: Annotated[str, Field(min_length=1, max_length=128, description="Your Cognito sub.")]
+    display_name: DisplayName
+
+    @property
+    def aggregate_id(self) -> str:
+        return str(person_stream_id(self.person_id))
+
+
 class BatchTagPhotos(CommandModel):
     """Tag up to 100 of one owner's photos at once, atomically (bulk: low priority)."""
 
@@ -312,6 +333,7 @@ Command = Annotated[
     | RestorePhoto
     | PurgePhoto
     | BatchTagPhotos
+    | ChangeDisplayName
     | UndoCommand
     | RedoCommand,
     Field(discriminator="type"),
@@ -321,7 +343,7 @@ COMMAND_TYPES: tuple[type[CommandModel], ...] = (
     CreateAlbum, RenameAlbum, DescribeAlbum, ShareAlbum, UnshareAlbum, DeleteAlbum,
     RegisterUpload, AttachProcessing, FailProcessing, ReprocessPhoto, RetitlePhoto, CaptionPhoto,
     TagPhoto, UntagPhoto, MovePhoto, TrashPhoto, RestorePhoto, PurgePhoto, BatchTagPhotos,
-    UndoCommand, RedoCommand,
+    ChangeDisplayName, UndoCommand, RedoCommand,
 )  # fmt: skip
 
 
@@ -330,6 +352,10 @@ class Actor(BaseModel):
 
     user_id: Annotated[str, Field(min_length=1, max_length=128)]
     groups: tuple[str, ...] = ()
+    #: Who the id is, as the token said when the command was sent (Cognito's username and
+    #: display name): kept in the command log so the trail names people without a lookup.
+    username: Annotated[str, Field(max_length=128)] | None = None
+    name: Annotated[str, Field(max_length=256)] | None = None
 
     def is_in(self, group: str) -> bool:
         return group in self.groups

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from commands import handlers as _handlers  # noqa: F401 - registers every handler
 from commands.command_log import CommandError, CommandLog, CommandRecord, EventRef, now_iso
@@ -24,6 +25,7 @@ from commands.event_store import Commit, ConcurrencyConflict
 from commands.handlers.context import HANDLERS, HandlerContext, new_share_token
 from commands.models import Envelope
 from commands.repository import Repository
+from commands.summary import Subject, Summarizer, SummaryFacts, subject_of
 from commands.unit_of_work import AlreadyApplied, UnitOfWork
 from domain.errors import DomainError
 
@@ -51,6 +53,7 @@ class CommandService:
         max_attempts: int = MAX_ATTEMPTS,
         sleep: Callable[[float], None] = time.sleep,
         jitter: Callable[[], float] = random.random,
+        summarizer: Summarizer | None = None,
     ) -> None:
         self.repository = repository
         self.log = log
@@ -58,6 +61,7 @@ class CommandService:
         self.max_attempts = max_attempts
         self.sleep = sleep
         self.jitter = jitter
+        self.summarizer = summarizer
 
     def execute(self, envelope: Envelope, *, verify: bool = False) -> Outcome:
         """Run the command's handler and record its outcome (first outcome wins)."""
@@ -93,11 +97,12 @@ class CommandService:
                     # The warm cache may be behind another container's writes, and only an
                     # append notices that: decide a refusal again on freshly loaded state.
                     continue
-                record = self.log.finish(
-                    base.rejected(rejection.code, rejection.message, _jsonable(rejection.details))
+                refused = base.rejected(
+                    rejection.code, rejection.message, _jsonable(rejection.details)
                 )
+                record = self.log.finish(self._summarized(refused, ctx=ctx))
                 return Outcome(record, repeated=record.status != "rejected")
-            return self._succeeded(base, commits, ctx.undoes, ctx.redoes)
+            return self._succeeded(base, commits, ctx.undoes, ctx.redoes, ctx=ctx)
         raise ConflictsExhausted(
             f"command {base.command_id} lost {self.max_attempts} races for its stream(s)"
         )
@@ -108,6 +113,7 @@ class CommandService:
         commits: list[Commit],
         undoes: str | None,
         redoes: str | None,
+        ctx: HandlerContext | None = None,
     ) -> Outcome:
         # Links before the outcome: once a person sees the undo succeed, its target shows
         # undone, so their next undo or redo of it is decided on that. The commits are
@@ -116,7 +122,53 @@ class CommandService:
             self.log.link_undo(undoes, base.command_id)
         if redoes:
             self.log.link_redo(redoes, base.command_id)
-        return Outcome(self.log.finish(base.succeeded(commits, undoes=undoes, redoes=redoes)))
+        done = base.succeeded(commits, undoes=undoes, redoes=redoes)
+        return Outcome(self.log.finish(self._summarized(done, commits, ctx)))
+
+    def _summarized(
+        self,
+        record: CommandRecord,
+        commits: Sequence[Commit] = (),
+        ctx: HandlerContext | None = None,
+    ) -> CommandRecord:
+        """The record with its summary, made from what this attempt already holds.
+
+        The events come from the commits just written, the names from the aggregates
+        the attempt loaded. Only a name it did not load (the album a photo left, or
+        any name on a repeated delivery) costs a read, through the warm cache.
+        """
+        if self.summarizer is None:
+            return record
+        subjects: dict[str, Subject] = {}
+        for aggregate in ctx.uow.aggregates() if ctx is not None else []:
+            subject = subject_of(aggregate)
+            if subject is not None:
+                subjects[str(aggregate.id)] = subject
+        extra: dict[str, Any] = ctx.extra if ctx is not None else {}
+        target = extra.get("target")
+        if target is None and (record.undoes or record.redoes):
+            target = self.log.get(str(record.undoes or record.redoes))
+        facts = SummaryFacts(
+            record=record,
+            events=[
+                self.repository.to_domain(c.stored) for commit in commits for c in commit.events
+            ],
+            subjects=subjects,
+            target=target,
+            reversed_events=extra.get("reversed_events", ()) if extra.get("undoing") else (),
+            lookup=self._subject,
+        )
+        try:
+            summary = self.summarizer.summarize(facts)
+        except Exception:
+            # The outcome is written whatever a sentence costs: a renderer's bug must not send
+            # a command that took effect to the DLQ. Reads then describe it from its payload.
+            return record
+        return record.model_copy(update={"summary": summary})
+
+    def _subject(self, stream_id: str) -> Subject | None:
+        loaded = self.repository.load(stream_id)
+        return subject_of(loaded.aggregate) if loaded is not None else None
 
     def _recover(self, base: CommandRecord) -> Outcome:
         """A repeated delivery of an applied command: finish its bookkeeping, report it."""

@@ -83,6 +83,10 @@ class UnitOfWork:
             raise AlreadyExists(f"Id {stream_id} is already taken.", id=stream_id)
         self._touched[stream_id] = (None, aggregate)
 
+    def aggregates(self) -> list[Aggregate]:
+        """Every aggregate this attempt loaded or added, as it stands now."""
+        return [aggregate for _, aggregate in self._touched.values()]
+
     def commit(self) -> list[Commit]:
         return self.repository.save(
             list(self._touched.values()), self.command_id, self.actor_id, self.priority

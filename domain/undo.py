@@ -14,6 +14,7 @@ from uuid import UUID
 
 from domain.album import EVERYTHING, Album
 from domain.errors import NotUndoable
+from domain.person import Person
 from domain.photo import Photo
 
 AlbumLookup = Callable[[UUID], Album]
@@ -34,9 +35,9 @@ def irreversible_reason(event: Any) -> str | None:
     return _IRREVERSIBLE.get(type(event))
 
 
-def aggregate_class(event: Any) -> type[Album] | type[Photo]:
+def aggregate_class(event: Any) -> type[Album] | type[Photo] | type[Person]:
     """The aggregate class whose event this is."""
-    for kind in (Album, Photo):
+    for kind in (Album, Photo, Person):
         if type(event).__qualname__.startswith(f"{kind.__name__}."):
             return kind
     raise TypeError(f"{type(event).__qualname__} belongs to no known aggregate")
@@ -143,3 +144,17 @@ def _(event: Photo.Trashed, photo: Photo, albums: AlbumLookup) -> None:
 @_compensate.register
 def _(event: Photo.Restored, photo: Photo, albums: AlbumLookup) -> None:
     photo.trash()
+
+
+@_compensate.register
+def _(event: Person.Created, person: Person, albums: AlbumLookup) -> None:
+    """A person's record stays: undoing their first change restores only their name."""
+
+
+@_compensate.register
+def _(event: Person.DisplayNameChanged, person: Person, albums: AlbumLookup) -> None:
+    if not event.before:
+        raise NotUndoable(
+            "The name shown before this change is not known, so it cannot be restored."
+        )
+    person.change_display_name(event.before)

@@ -98,3 +98,22 @@ def share_token(value: str) -> str:
     if not SHARE_TOKEN_PATTERN.match(value):
         raise InvalidValue("A share token must be 16-64 URL-safe characters.", field="token")
     return value
+
+
+DISPLAY_NAME_MAX = 80
+
+
+def display_name(value: str) -> str:
+    """A person's display name: trimmed, 1-80 characters, no control characters."""
+    cleaned = value.strip()
+    if not 1 <= len(cleaned) <= DISPLAY_NAME_MAX:
+        raise InvalidValue(
+            f"A display name must be 1 to {DISPLAY_NAME_MAX} characters long (got {len(cleaned)}).",
+            field="display_name",
+        )
+    if _has_control_characters(cleaned, allowed=""):
+        raise InvalidValue(
+            "A display name cannot contain control characters such as line breaks or tabs.",
+            field="display_name",
+        )
+    return cleaned

@@ -30,6 +30,7 @@ from resources.definitions import (
     COMMANDS_LOW,
     EVENTS,
     EVENTS_TOPIC,
+    PEOPLE,
     SNAPSHOTS,
 )
 
@@ -39,6 +40,7 @@ if TYPE_CHECKING:
     from mypy_boto3_sns import SNSClient
     from mypy_boto3_sqs import SQSClient
 
+    from adapters.dynamodb_people import DynamoDBPeople
     from adapters.dynamodb_read_models import DynamoDBReadModels
     from commands.command_log import CommandLog
     from commands.event_store import EventStore
@@ -47,6 +49,7 @@ if TYPE_CHECKING:
     from commands.submit import CommandSubmitter
     from fanout.publisher import Publisher
     from pipeline.filters import PipelineContext
+    from projections.people import People
     from projections.projector import Projector
     from projections.read_models import ReadModels
 
@@ -75,6 +78,7 @@ def build_write_side(
     from adapters.dynamodb_event_store import DynamoDBEventStore
     from commands.repository import Repository
     from commands.service import CommandService
+    from projections.summaries import EventSummarizer
 
     settings = settings or Settings.from_environment()
     naming = settings.naming
@@ -85,7 +89,8 @@ def build_write_side(
     )
     log = log or DynamoDBCommandLog(naming.table(COMMAND_LOG), client=dynamodb)
     repository = Repository(store, snapshot_interval=settings.snapshot_interval)
-    return WriteSide(store, log, repository, CommandService(repository, log))
+    service = CommandService(repository, log, summarizer=EventSummarizer())
+    return WriteSide(store, log, repository, service)
 
 
 def build_submitter(
@@ -174,25 +179,51 @@ def build_read_models(
     return DynamoDBReadModels(settings.naming, client=dynamodb)
 
 
+def build_people(
+    settings: Settings | None = None, *, dynamodb: DynamoDBClient | None = None
+) -> DynamoDBPeople:
+    """The people read model on its table (the client is built on first use if not given)."""
+    from adapters.dynamodb_people import DynamoDBPeople
+
+    settings = settings or Settings.from_environment()
+    return DynamoDBPeople(settings.naming.table(PEOPLE), client=dynamodb)
+
+
+_people: People | None = None
+
+
+def people() -> People:
+    """This container's people read model, built on first use."""
+    global _people
+    if _people is None:
+        settings = Settings.from_environment()
+        _people = build_people(
+            settings, dynamodb=boto3.client("dynamodb", region_name=settings.region)
+        )
+    return _people
+
+
 def build_projector(
     settings: Settings | None = None,
     *,
     dynamodb: DynamoDBClient | None = None,
     read_models: ReadModels | None = None,
     store: EventStore | None = None,
+    people: People | None = None,
 ) -> Projector:
     """The projector on the read models, catching up from the event store when it must."""
     from adapters.dynamodb_event_store import DynamoDBEventStore
     from projections.projector import Projector
 
     settings = settings or Settings.from_environment()
-    if read_models is None or store is None:
+    if read_models is None or store is None or people is None:
         dynamodb = dynamodb or boto3.client("dynamodb", region_name=settings.region)
     read_models = read_models or build_read_models(settings, dynamodb=dynamodb)
     store = store or DynamoDBEventStore(
         settings.naming.table(EVENTS), settings.naming.table(SNAPSHOTS), client=dynamodb
     )
-    return Projector(read_models, store)
+    people = people or build_people(settings, dynamodb=dynamodb)
+    return Projector(read_models, store, people=people)
 
 
 _projector: Projector | None = None
@@ -222,6 +253,7 @@ def build_api_dependencies(
         store=side.store,
         repository=side.repository,
         settings=settings,
+        people=build_people(settings, dynamodb=dynamodb),
     )
 
 

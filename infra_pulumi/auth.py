@@ -1,12 +1,14 @@
-"""Cognito: the user pool, its public app client for the web page, and the role groups."""
+"""Cognito: the user pool, its public app client for the web page, the role groups, the trigger."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import pulumi
 import pulumi_aws as aws
 
+from infra_pulumi.functions import Invocable
 from resources.definitions import USER_POOL, Naming, UserPoolSpec
 
 
@@ -15,6 +17,8 @@ class AuthArgs:
     naming: Naming
     spec: UserPoolSpec = USER_POOL
     deletion_protection: bool = True
+    #: What to invoke by logical name (`Functions.invocables`), for the pool's triggers.
+    functions: Mapping[str, Invocable] = field(default_factory=dict)
 
 
 class Auth(pulumi.ComponentResource):
@@ -23,11 +27,18 @@ class Auth(pulumi.ComponentResource):
     People sign themselves up and confirm by the code mailed to them (unless the
     spec says only administrators create users); administrators add auditors and
     support staff to their groups.
+
+    The pool invokes the spec's trigger functions (`people`): pre token
+    generation with the V1 event, before every ID token, for every account,
+    administrator-created ones included; post confirmation when a sign-up is
+    confirmed. Each has the permission that lets this pool, in this account,
+    invoke it.
     """
 
     user_pool: aws.cognito.UserPool
     client: aws.cognito.UserPoolClient
     groups: dict[str, aws.cognito.UserGroup]
+    invoke_permissions: list[aws.lambda_.Permission]
 
     def __init__(self, name: str, args: AuthArgs, opts: pulumi.ResourceOptions | None = None):
         super().__init__("retake:infra:Auth", name, None, opts)
@@ -60,8 +71,13 @@ class Auth(pulumi.ComponentResource):
                 ]
             ),
             deletion_protection="ACTIVE" if args.deletion_protection else "INACTIVE",
+            lambda_config=self._lambda_config(args),
             opts=child,
         )
+        self.invoke_permissions = [
+            self._invoke_permission(function, args.functions[function])
+            for function in sorted(triggers(spec))
+        ]
         validity = spec.token_validity
         # Public: the client lives in a browser, so it has no secret.
         self.client = aws.cognito.UserPoolClient(
@@ -91,3 +107,37 @@ class Auth(pulumi.ComponentResource):
             for group in spec.groups
         }
         self.register_outputs({"user_pool_id": self.user_pool.id, "client_id": self.client.id})
+
+    @staticmethod
+    def _lambda_config(args: AuthArgs) -> aws.cognito.UserPoolLambdaConfigArgs | None:
+        """The pool's triggers; the flat `pre_token_generation` is the V1 event."""
+        spec = args.spec
+        if not triggers(spec):
+            return None
+
+        def arn(function: str | None) -> pulumi.Output[str] | None:
+            return args.functions[function].arn if function else None
+
+        return aws.cognito.UserPoolLambdaConfigArgs(
+            pre_token_generation=arn(spec.pre_token_generation),
+            post_confirmation=arn(spec.post_confirmation),
+        )
+
+    def _invoke_permission(self, name: str, function: Invocable) -> aws.lambda_.Permission:
+        """Cognito may invoke the function for this pool only (its ARN, in this account)."""
+        account = aws.get_caller_identity_output(opts=pulumi.InvokeOutputOptions(parent=self))
+        return aws.lambda_.Permission(
+            f"user-pool-invokes-{name}",
+            action="lambda:InvokeFunction",
+            function=function.name,
+            qualifier=function.qualifier,
+            principal="cognito-idp.amazonaws.com",
+            source_arn=self.user_pool.arn,
+            source_account=account.account_id,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+
+def triggers(spec: UserPoolSpec) -> set[str]:
+    """The functions a pool invokes as its triggers."""
+    return {name for name in (spec.pre_token_generation, spec.post_confirmation) if name}

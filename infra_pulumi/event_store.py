@@ -8,17 +8,18 @@ from dataclasses import dataclass
 import pulumi
 import pulumi_aws as aws
 
-from resources.definitions import TABLES, WRITE_TABLES, Naming, TableSpec
+from resources.definitions import PEOPLE_TABLES, TABLES, WRITE_TABLES, Naming, TableSpec
 
 
 @dataclass(frozen=True)
 class EventStoreArgs:
     naming: Naming
     tables: Sequence[TableSpec] = TABLES
-    #: What cannot be rebuilt (the events, their snapshots, the command log): point-in-time
-    #: recovery, and deletion protection when `deletion_protection` is on. The read models
-    #: are made again from the events by a rebuild.
-    protected: Sequence[TableSpec] = WRITE_TABLES
+    #: What cannot be rebuilt (the events, their snapshots, the command log, and the people
+    #: Cognito described, whom no event records): point-in-time recovery, and deletion
+    #: protection when `deletion_protection` is on. The other read models are made again
+    #: from the events by a rebuild.
+    protected: Sequence[TableSpec] = WRITE_TABLES + PEOPLE_TABLES
     deletion_protection: bool = True
 
 

@@ -23,6 +23,8 @@ from resources.definitions import (
     EXTRACT,
     INGEST,
     ORIGINALS_PREFIX,
+    PEOPLE,
+    PEOPLE_FUNCTION,
     PHOTOS_ATTACH,
     PHOTOS_BUCKET,
     PHOTOS_EXTRACT,
@@ -151,6 +153,9 @@ SUBMIT = Access(
 #: The read models whose rows the projector deletes (`ReadModels.put_tags`, `put_shares`).
 DERIVED_TABLES = (TAG_VIEWS, SHARE_VIEWS)
 READ_ORIGINALS = ObjectAccess(PHOTOS_BUCKET, ORIGINALS_PREFIX, GET_OBJECT)
+#: Changing a person (`DynamoDBPeople._change`): a consistent read of the profile, then
+#: puts of the new term rows and of the profile (each conditioned), deletes of dropped terms.
+CHANGE_PEOPLE = TableAccess(PEOPLE, GET + APPEND + DELETE)
 
 #: What each function reads, writes, sends and publishes, besides what it consumes.
 GRANTS: dict[str, Access] = {
@@ -172,6 +177,8 @@ GRANTS: dict[str, Access] = {
             # credentials, not the projector's role.
             *(TableAccess(table, GET + APPEND) for table in READ_TABLES),
             *(TableAccess(table, DELETE) for table in DERIVED_TABLES),
+            # The display names people chose (`Person.DisplayNameChanged`).
+            CHANGE_PEOPLE,
         ),
     ),
     API.name: Access(
@@ -180,6 +187,8 @@ GRANTS: dict[str, Access] = {
             TableAccess(SNAPSHOTS, READ),
             TableAccess(COMMAND_LOG, READ + APPEND, indexes=True),
             *(TableAccess(table, READ + BATCH_READ, indexes=True) for table in READ_TABLES),
+            # A person by key, actors' names in one batch per response, search by Query.
+            TableAccess(PEOPLE, READ + BATCH_READ),
         ),
         queues=(QueueAccess(COMMANDS_HIGH, SEND), QueueAccess(COMMANDS_LOW, SEND)),
         objects=(
@@ -209,6 +218,8 @@ GRANTS: dict[str, Access] = {
     ),
     ATTACH.name: SUBMIT,
     PIPELINE_FAILURES.name: SUBMIT,
+    # Cognito's trigger records the person it issues a token to, and nothing else.
+    PEOPLE_FUNCTION.name: Access(tables=(CHANGE_PEOPLE,)),
 }
 
 

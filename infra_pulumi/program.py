@@ -52,7 +52,6 @@ def deploy(config: StackConfig) -> Deployment:
     event_store = EventStore("event-store", EventStoreArgs(naming, deletion_protection=protect))
     command_bus = CommandBus("command-bus", CommandBusArgs(naming))
     fan_out = FanOut("fan-out", FanOutArgs(naming, command_bus.queues))
-    auth = Auth("auth", AuthArgs(naming, deletion_protection=protect))
     tables = event_store.tables
     arns = Arns(
         naming=naming,
@@ -72,6 +71,10 @@ def deploy(config: StackConfig) -> Deployment:
             tables=tables,
             topics=fan_out.topics,
         ),
+    )
+    # The pool invokes its triggers (the people function), so it comes after the functions.
+    auth = Auth(
+        "auth", AuthArgs(naming, deletion_protection=protect, functions=functions.invocables)
     )
     photo_storage = PhotoStorage(
         "photo-storage", PhotoStorageArgs(naming, config.site_origin, functions.invocables)

@@ -5,7 +5,7 @@
     retake dlq list [QUEUE] | redrive [QUEUE]  what failed for good; try it again
     retake projections rebuild                 the read models, made again from the events
     retake audit verify [--stream ID]          the hash chains of the event store
-    retake users add NAME [--group G] [--password P]
+    retake users add NAME [--name "Display Name"] [--group G] [--password P]
 
 Every command but `up` works on the stack running in `--data` (default .retake),
 found through its `stack.json`: `status` and `stats` ask the stack's admin API,
@@ -102,11 +102,12 @@ def banner(info: dict[str, Any]) -> str:
         "",
         "Demo accounts:",
     ]  # fmt: skip
+    width = max((len(account.get("name") or "") for account in info["accounts"]), default=0)
     for account in info["accounts"]:
         groups = f" (groups: {', '.join(account['groups'])})" if account["groups"] else ""
         lines.append(
-            f"  {account['role']:<13} {account['username']:<8} "
-            f"password {account['password']}{groups}"
+            f"  {account['role']:<13} {account['username']:<8} {account.get('name') or '':<{width}}"
+            f"  password {account['password']}{groups}"
         )
     lines += ["", "Ctrl+C stops everything."]
     return "\n".join(lines)
@@ -366,14 +367,25 @@ def _add_user(args: argparse.Namespace) -> int:
     stack = RunningStack.find(args.data)
     password = args.password or new_password()
     groups = [args.group] if args.group else []
+    cognito = stack.cognito_idp()
     try:
-        add_user(stack.cognito_idp(), stack.user_pool_id, args.name, password, groups)
+        add_user(cognito, stack.user_pool_id, args.username, password, groups,
+                 name=args.display_name)  # fmt: skip
+        # One sign-in, so the stack's Cognito trigger records them in the people model now
+        # (support and auditors find them by name), not at their first sign-in.
+        cognito.admin_initiate_auth(
+            UserPoolId=stack.user_pool_id,
+            ClientId=stack.client_id,
+            AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+            AuthParameters={"USERNAME": args.username, "PASSWORD": password},
+        )
     except ClientError as refusal:
         error = refusal.response.get("Error", {})
         if error.get("Code") in {"InvalidPasswordException", "InvalidParameterException"}:
             raise CliError(str(error.get("Message", refusal)), code=2) from None
         raise
-    print(f"added {args.name}" + (f" to {args.group}" if args.group else ""))
+    named = f" ({args.display_name})" if args.display_name else ""
+    print(f"added {args.username}{named}" + (f" to {args.group}" if args.group else ""))
     if not args.password:
         print(f"password {password}")
     return 0
@@ -436,7 +448,8 @@ def parser() -> argparse.ArgumentParser:
         dest="action", required=True, parser_class=_Parser
     )
     add = users.add_parser("add", parents=[data], help="add a user (and print its password)")
-    add.add_argument("name")
+    add.add_argument("username", metavar="NAME", help="the username they sign in with")
+    add.add_argument("--name", dest="display_name", help="their display name, e.g. 'Alice Liddell'")
     add.add_argument("--group", choices=GROUPS)
     add.add_argument("--password", help="the password (default: a generated one, printed)")
     add.set_defaults(run=_add_user)

@@ -7,9 +7,11 @@
    queues and DLQs, the topic and its subscriptions, the user pool with its
    groups and one demo account per role;
 3. the local Lambda runtime (functions in containers, cold and warm);
-4. the event-source mappings (SQS pollers, the DynamoDB stream poller), the
-   keep-warm schedule, the API Gateway emulator with the Cognito check, and
-   the static site with its generated config;
+4. the event-source mappings (SQS pollers, the DynamoDB stream poller), S3's
+   pushes and the user pool's triggers (`cognito_triggers`: the demo accounts
+   then sign in once, so the people model knows them), the keep-warm
+   schedule, the API Gateway emulator with the Cognito check, and the static
+   site with its generated config;
 5. the admin API on loopback, which `retake status` and `retake stats` read.
 
 State is snapshotted into the data folder every few seconds and on a clean
@@ -36,7 +38,7 @@ from adapters.dynamodb_event_store import DynamoDBEventStore
 from adapters.s3_photos import s3_client
 from adapters.settings import MAX_UPLOAD_BYTES, Settings
 from functions.bootstrap import build_read_models, find_topic_arn
-from local_stack import state
+from local_stack import cognito_triggers, state
 from local_stack.admin import AdminServer
 from local_stack.auth import CognitoVerifier
 from local_stack.gateway import Gateway
@@ -48,7 +50,16 @@ from local_stack.s3_push import S3PushDelivery, function_name_resolver
 from local_stack.scheduler import Scheduler
 from local_stack.site import Site
 from projections.rebuild import rebuild
-from resources.definitions import EVENTS, EVENTS_TOPIC, FUNCTIONS, SCHEDULES, SNAPSHOTS, Naming
+from resources.definitions import (
+    EVENTS,
+    EVENTS_TOPIC,
+    FUNCTIONS,
+    SCHEDULES,
+    SNAPSHOTS,
+    USER_POOL,
+    Naming,
+    UserPoolSpec,
+)
 from resources.provision import (
     UserPoolIds,
     add_user,
@@ -71,12 +82,14 @@ class DemoAccount:
     username: str
     password: str
     groups: tuple[str, ...] = ()
+    #: Cognito's `name` attribute: the display name until the person chooses one.
+    name: str = ""
 
 
 DEMO_ACCOUNTS = (
-    DemoAccount("gallery user", "alice", "Retake-demo-1"),
-    DemoAccount("auditor", "audrey", "Retake-demo-1", ("auditors",)),
-    DemoAccount("support", "sam", "Retake-demo-1", ("support",)),
+    DemoAccount("gallery user", "alice", "Retake-demo-1", name="Alice Liddell"),
+    DemoAccount("auditor", "audrey", "Retake-demo-1", ("auditors",), name="Audrey Auditor"),
+    DemoAccount("support", "sam", "Retake-demo-1", ("support",), name="Sam Support"),
 )
 
 
@@ -134,6 +147,7 @@ class LocalStack:
         self.info: StackInfo | None = None
         self._stop_snapshots = threading.Event()
         self._snapshot_thread: threading.Thread | None = None
+        self._pool_with_triggers: str | None = None
 
     # -- start -------------------------------------------------------------------------
 
@@ -213,6 +227,10 @@ class LocalStack:
                 function_name_resolver(config.prefix, {spec.name for spec in FUNCTIONS}),
             )
             self.s3_push.install()
+            # Cognito's triggers, where Cognito would invoke them (moto runs in this process).
+            cognito_triggers.install(pool.pool_id, self._triggers(USER_POOL))
+            self._pool_with_triggers = pool.pool_id
+            self._sign_in_once(cognito, pool)
         if config.keep_warm:
             self.scheduler = Scheduler(self.runtime, SCHEDULES)
             self.scheduler.start()
@@ -258,9 +276,37 @@ class LocalStack:
         accounts = []
         for account in self.config.demo_accounts:
             sub = add_user(cognito, pool.pool_id, account.username, account.password,
-                           account.groups)  # fmt: skip
+                           account.groups, name=account.name or None)  # fmt: skip
             accounts.append({**asdict(account), "sub": sub})
         return accounts
+
+    def _triggers(self, spec: UserPoolSpec) -> cognito_triggers.Triggers:
+        """The pool's triggers as `spec` names them, each invoked through the runtime."""
+        assert self.runtime is not None
+        runtime = self.runtime
+
+        def invoker(function: str | None) -> cognito_triggers.Trigger | None:
+            return runtime.invoker(function) if function else None
+
+        return cognito_triggers.Triggers(
+            pre_token_generation=invoker(spec.pre_token_generation),
+            post_confirmation=invoker(spec.post_confirmation),
+        )
+
+    def _sign_in_once(self, cognito: Any, pool: UserPoolIds) -> None:
+        """Each demo account signs in once, so the people model knows it from the start.
+
+        Accounts an administrator creates are recorded at their first sign-in, by the
+        pre token generation trigger, as on AWS; the demo accounts are created before
+        the trigger can run, and an auditor should find alice before she ever signs in.
+        """
+        for account in self.config.demo_accounts:
+            cognito.admin_initiate_auth(
+                UserPoolId=pool.pool_id,
+                ClientId=pool.client_id,
+                AuthFlow="ADMIN_USER_PASSWORD_AUTH",
+                AuthParameters={"USERNAME": account.username, "PASSWORD": account.password},
+            )
 
     def _rebuild_read_models(self, dynamodb: Any, naming: Naming, settings: Settings) -> None:
         """After an unclean stop: the read models are made again from the event store."""
@@ -305,6 +351,9 @@ class LocalStack:
         for part in (self.admin, self.gateway, self.site, self.scheduler, self.mappings):
             if part is not None:
                 part.stop()
+        if self._pool_with_triggers is not None:
+            cognito_triggers.uninstall(self._pool_with_triggers)
+            self._pool_with_triggers = None
         if self.runtime is not None:
             self.runtime.shutdown()
         self.snapshot()

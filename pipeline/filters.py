@@ -49,7 +49,12 @@ STAGE_NAMES: dict[Stage, str] = {
 }
 #: The pipeline's actor on the command log: a system actor, the only kind allowed
 #: to record processing results.
-PIPELINE_ACTOR = Actor(user_id="image-pipeline", groups=(SYSTEM,))
+PIPELINE_ACTOR = Actor(
+    user_id="image-pipeline",
+    username="retake",
+    name="Retake (image processing)",
+    groups=(SYSTEM,),
+)
 _COMMAND_IDS = UUID("6f1c9a52-3c1e-4f7e-9d3a-2b7c1e5d9a10")
 
 

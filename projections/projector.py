@@ -8,6 +8,10 @@ view's write, conditional on the version it read, is the commit point, so two
 projector instances never overwrite each other and a crash in between is
 repaired by the retry. Whether a command is visible yet is read off the views'
 versions (`api.activity.is_projected`), so nothing more is written per command.
+
+A Person commit goes to the people model instead: each `DisplayNameChanged`
+carries the whole new name, so the newest one wins (`People.apply_display_name`
+ignores a version it already holds or has passed) and nothing needs catching up.
 """
 
 from __future__ import annotations
@@ -19,7 +23,9 @@ from eventsourcing.persistence import Mapper
 
 from commands.event_store import Commit, EventStore
 from commands.repository import build_mapper
+from domain.person import Person
 from fanout.messages import CommitMessage
+from projections.people import People
 from projections.projectors import AnyView, ProjectionGap, derived_changes, fold
 from projections.read_models import ReadModels, StaleView
 
@@ -41,9 +47,11 @@ class Projector:
         store: EventStore | None = None,
         mapper: Mapper[Any] | None = None,
         max_attempts: int = MAX_ATTEMPTS,
+        people: People | None = None,
     ) -> None:
         self.read_models = read_models
         self.store = store
+        self.people = people
         self.mapper = mapper or build_mapper()
         self.max_attempts = max_attempts
 
@@ -59,6 +67,8 @@ class Projector:
 
     def apply(self, commit: Commit) -> Projected:
         """Bring the views of the commit's aggregate up to at least the commit."""
+        if commit.aggregate_type == "Person":
+            return self._apply_person(commit)
         for _ in range(self.max_attempts):
             before = self._view(commit.aggregate_type, commit.stream_id)
             have = before.version if before else 0
@@ -92,6 +102,29 @@ class Projector:
                 continue
             return Projected(commit.stream_id, after.version, applied=True)
         raise StaleView(f"view of {commit.stream_id} kept changing; the message will be retried")
+
+    def _apply_person(self, commit: Commit) -> Projected:
+        """A person's chosen name, to the people model: the commit's last one is the newest."""
+        if self.people is None:
+            raise ValueError("this projector has no people model for Person commits")
+        events = [self.mapper.to_domain_event(chained.stored) for chained in commit.events]
+        renames = [event for event in events if isinstance(event, Person.DisplayNameChanged)]
+        if not renames:
+            return Projected(commit.stream_id, commit.last_version, applied=False)
+        latest = renames[-1]
+        person_id = commit.owner or self._owner(commit.stream_id)
+        applied = self.people.apply_display_name(person_id, latest.after, latest.originator_version)
+        return Projected(commit.stream_id, commit.last_version, applied=applied)
+
+    def _owner(self, stream_id: str) -> str:
+        """Whose Person stream this is, from its creation (for commits that do not say)."""
+        if self.store is not None:
+            for commit in self.store.read_commits(stream_id, up_to_version=1):
+                for chained in commit.events:
+                    event = self.mapper.to_domain_event(chained.stored)
+                    if isinstance(event, Person.Created):
+                        return event.owner
+        raise ProjectionGap(f"stream {stream_id}: no person named by the commit or the store")
 
     def _catch_up(self, commit: Commit, have: int) -> list[Commit]:
         if self.store is None:

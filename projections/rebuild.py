@@ -31,7 +31,8 @@ from projections.views import ShareRow, TagRow
 #: (rows written, rows to write), after each chunk.
 Progress = Callable[[int, int], None]
 
-#: The aggregates that have read models (the projections queue's filter lets these through).
+#: The aggregates whose read models a rebuild replaces. Person commits are projected too,
+#: into the people model, which Cognito also feeds: a rebuild leaves it alone.
 PROJECTED_TYPES = frozenset({"Album", "Photo"})
 CHUNK = 500
 

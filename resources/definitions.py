@@ -175,6 +175,25 @@ SHARE_VIEWS = TableSpec(
     purpose="read model: share-link token -> album while the album is shared with it",
 )
 
+# People: one profile row per person and one row per search term. A term row's
+# partition is `term#<first character>` and its sort key `<casefolded term>#<sub>`, so
+# a prefix search (`ali` finds alice, "Alice Liddell" and alice@example.com) is one
+# Query of one partition, in order, reading only the term rows that match plus one
+# BatchGetItem of their profiles: never a scan. A username lookup is the same Query
+# for `<username>#`. The profile is keyed by the person's stream id (uuid5 of the sub),
+# so a Person stream's version (read-your-writes) is one GetItem too.
+PEOPLE = TableSpec(
+    name="people",
+    hash_key=Key("pk"),
+    range_key=Key("sk"),
+    purpose=(
+        "read model: people as Cognito and their own commands describe them; "
+        "pk 'person#<person stream id>' sk 'profile' holds the person, and "
+        "pk 'term#<first character>' sk '<casefolded term>#<sub>' indexes the username, "
+        "email and display name (and its words) for prefix search"
+    ),
+)
+
 WRITE_TABLES: tuple[TableSpec, ...] = (EVENTS, SNAPSHOTS, COMMAND_LOG)
 READ_TABLES: tuple[TableSpec, ...] = (
     ALBUM_VIEWS,
@@ -182,7 +201,10 @@ READ_TABLES: tuple[TableSpec, ...] = (
     TAG_VIEWS,
     SHARE_VIEWS,
 )
-TABLES: tuple[TableSpec, ...] = WRITE_TABLES + READ_TABLES
+#: Read models fed by more than the event store (the people model also hears from
+#: Cognito), so a rebuild from events leaves them alone.
+PEOPLE_TABLES: tuple[TableSpec, ...] = (PEOPLE,)
+TABLES: tuple[TableSpec, ...] = WRITE_TABLES + READ_TABLES + PEOPLE_TABLES
 
 COMMANDS_HIGH = QueueSpec(
     name="commands-high",
@@ -273,12 +295,12 @@ SUBSCRIPTIONS: tuple[SubscriptionSpec, ...] = (
     SubscriptionSpec(
         EVENTS_TOPIC,
         PROJECTIONS,
-        filter_policy={"aggregate_type": ["Album", "Photo"], "priority": ["high"]},
+        filter_policy={"aggregate_type": ["Album", "Photo", "Person"], "priority": ["high"]},
     ),
     SubscriptionSpec(
         EVENTS_TOPIC,
         PROJECTIONS_BULK,
-        filter_policy={"aggregate_type": ["Album", "Photo"], "priority": ["low"]},
+        filter_policy={"aggregate_type": ["Album", "Photo", "Person"], "priority": ["low"]},
     ),
     SubscriptionSpec(
         EVENTS_TOPIC,
@@ -457,7 +479,26 @@ PIPELINE_FUNCTIONS: tuple[FunctionSpec, ...] = (
     PIPELINE_FAILURES,
 )
 
-FUNCTIONS: tuple[FunctionSpec, ...] = (WORKER, PUBLISHER, PROJECTOR, API, *PIPELINE_FUNCTIONS)
+# Cognito invokes it synchronously before every ID token it issues and when a sign-up is
+# confirmed; it answers within Cognito's 5 s or the sign-in fails. It does one upsert, so
+# it needs little, but CPU grows with memory and a cold start has to fit in those 5 s:
+# hence the default size rather than the smallest, and kept warm.
+PEOPLE_FUNCTION = FunctionSpec(
+    "people",
+    "functions.people.handler",
+    timeout_seconds=5,
+    purpose="Cognito's trigger: records each person in the people read model and puts "
+    "their display name in their ID tokens",
+)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    WORKER,
+    PUBLISHER,
+    PROJECTOR,
+    API,
+    *PIPELINE_FUNCTIONS,
+    PEOPLE_FUNCTION,
+)
 
 
 @dataclass(frozen=True)
@@ -584,6 +625,10 @@ class UserPoolSpec:
     token_validity: TokenValidity = TokenValidity()
     auto_verified_attributes: tuple[str, ...] = ("email",)
     admin_create_user_only: bool = False
+    #: The functions Cognito invokes (by name): before each ID token it issues (the V1
+    #: pre token generation event), and when a sign-up is confirmed. None: no trigger.
+    pre_token_generation: str | None = None
+    post_confirmation: str | None = None
 
 
 AUDITORS = GroupSpec(
@@ -597,7 +642,13 @@ SUPPORT = GroupSpec(
     precedence=10,
 )
 
-USER_POOL = UserPoolSpec(name="users", client_name="web", groups=(AUDITORS, SUPPORT))
+USER_POOL = UserPoolSpec(
+    name="users",
+    client_name="web",
+    groups=(AUDITORS, SUPPORT),
+    pre_token_generation=PEOPLE_FUNCTION.name,
+    post_confirmation=PEOPLE_FUNCTION.name,
+)
 
 
 @dataclass(frozen=True)

@@ -307,12 +307,16 @@ def add_user(
     password: str,
     groups: Iterable[str] = (),
     email: str | None = None,
+    name: str | None = None,
 ) -> str:
     """Create a confirmed user (or reuse one) with a permanent password, in `groups`; return sub.
 
-    No invitation is sent: the administrator hands the password over.
+    `name` is Cognito's standard attribute `name`: the display name the person
+    has until they choose one themself. No invitation is sent: the
+    administrator hands the password over.
     """
     email = email or f"{username}@retake.example"
+    named = [{"Name": "name", "Value": name}] if name else []
     try:
         user = cognito_idp.admin_create_user(
             UserPoolId=pool_id,
@@ -320,11 +324,16 @@ def add_user(
             UserAttributes=[
                 {"Name": "email", "Value": email},
                 {"Name": "email_verified", "Value": "true"},
+                *named,
             ],
             MessageAction="SUPPRESS",
         )["User"]
         attributes = user["Attributes"]
     except cognito_idp.exceptions.UsernameExistsException:
+        if named:
+            cognito_idp.admin_update_user_attributes(
+                UserPoolId=pool_id, Username=username, UserAttributes=named
+            )
         attributes = cognito_idp.admin_get_user(UserPoolId=pool_id, Username=username)[
             "UserAttributes"
         ]

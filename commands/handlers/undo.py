@@ -12,12 +12,15 @@ membership, ...); support may pass `force` with a reason.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from commands.authorization import ensure_may_revert, ensure_may_write
-from commands.command_log import CommandRecord, EventRef
+from commands.command_log import CommandLog, CommandRecord, EventRef
 from commands.handlers.context import HandlerContext, handles
 from commands.models import RedoCommand, UndoCommand
+from commands.repository import Repository
 from commands.unit_of_work import AlreadyApplied
 from domain.album import Album
 from domain.errors import DomainError, NotUndoable
@@ -51,12 +54,8 @@ class TargetPending(Exception):
 @handles(UndoCommand)
 def undo_command(command: UndoCommand, ctx: HandlerContext) -> None:
     target = _target(ctx, str(command.target_command_id), command.force)
-    if target.type == "UndoCommand" and target.undoes:
-        _redo(ctx, _record(ctx, target.undoes), command.force)
-    elif target.type == "RedoCommand" and target.redoes:
-        _undo(ctx, _record(ctx, target.redoes), command.force)
-    else:
-        _undo(ctx, target, command.force)
+    original, undoing = resolve(ctx.log, target, undo=True)
+    (_undo if undoing else _redo)(ctx, original, command.force)
 
 
 @handles(RedoCommand)
@@ -64,16 +63,28 @@ def redo_command(command: RedoCommand, ctx: HandlerContext) -> None:
     _redo(ctx, _target(ctx, str(command.target_command_id), command.force), command.force)
 
 
-def _record(ctx: HandlerContext, command_id: str) -> CommandRecord:
-    record = ctx.log.get(command_id)
+def _record(log: CommandLog, command_id: str) -> CommandRecord:
+    record = log.get(command_id)
     if record is None:
         raise CommandNotFound(f"No command with id {command_id}.", command_id=command_id)
     return record
 
 
+def resolve(log: CommandLog, target: CommandRecord, *, undo: bool) -> tuple[CommandRecord, bool]:
+    """(the original command acted on, whether it is to be undone) for an undo or redo of
+    `target`: undoing an undo is a redo of its target, undoing a redo an undo of its target."""
+    if not undo:
+        return target, False
+    if target.type == "UndoCommand" and target.undoes:
+        return _record(log, target.undoes), False
+    if target.type == "RedoCommand" and target.redoes:
+        return _record(log, target.redoes), True
+    return target, True
+
+
 def _target(ctx: HandlerContext, command_id: str, force: bool) -> CommandRecord:
     ensure_may_write(ctx.envelope)
-    target = _record(ctx, command_id)
+    target = _record(ctx.log, command_id)
     ensure_may_revert(ctx.envelope, target, force)
     if target.status in ("accepted", "failed"):
         raise TargetPending(f"command {command_id} has not finished yet")
@@ -96,11 +107,18 @@ def _linked_by_this(ctx: HandlerContext, links: list[str]) -> bool:
     return bool(links) and links[-1] == str(ctx.envelope.command_id)
 
 
+def _refs(log: CommandLog, original: CommandRecord, undoing: bool) -> list[EventRef]:
+    """The events to reverse: what carries the original's effect (undo), or its latest undo's."""
+    if undoing:
+        return (_record(log, original.redone_by[-1]) if original.redone_by else original).events
+    return _record(log, original.undone_by[-1]).events if original.undone_by else []
+
+
 def _undo(ctx: HandlerContext, target: CommandRecord, force: bool) -> None:
     if target.undone and not _linked_by_this(ctx, target.undone_by):
         raise AlreadyUndone("This command is already undone.", command_id=target.command_id)
-    carrier = _record(ctx, target.redone_by[-1]) if target.redone_by else target
-    _reverse(ctx, carrier.events, force, target)
+    ctx.extra |= {"target": target, "undoing": True}
+    _reverse(ctx, _refs(ctx.log, target, undoing=True), force, target)
     ctx.undoes = target.command_id
 
 
@@ -109,39 +127,88 @@ def _redo(ctx: HandlerContext, target: CommandRecord, force: bool) -> None:
         raise NotUndone(
             "This command is not undone, so there is nothing to redo.", command_id=target.command_id
         )
-    last_undo = _record(ctx, target.undone_by[-1])
-    _reverse(ctx, last_undo.events, force, target)
+    ctx.extra["target"] = target
+    _reverse(ctx, _refs(ctx.log, target, undoing=False), force, target)
     ctx.redoes = target.command_id
 
 
-def _reverse(ctx: HandlerContext, refs: list[EventRef], force: bool, target: CommandRecord) -> None:
-    """Append the compensation of every event in `refs`, newest first."""
+@dataclass(frozen=True)
+class Reversal:
+    """What reversing a set of events would take: the events per stream, and who is in the way."""
+
+    plan: list[tuple[str, list[Any]]]
+    later_command_ids: set[str]
+
+
+def plan_reversal(
+    repository: Repository,
+    log: CommandLog,
+    refs: list[EventRef],
+    target: CommandRecord,
+    own_command_id: str | None = None,
+) -> Reversal:
+    """The events of `refs`, and the later commands still standing that touched their facts.
+
+    Raises NothingToUndo for no events and NotUndoable for an irreversible one.
+    """
     if not refs:
         raise NothingToUndo("This command changed nothing.", command_id=target.command_id)
     plan: list[tuple[str, list[Any]]] = []
     later_commands: set[str] = set()
     for ref in refs:
-        events, later = _events_and_later(ctx, ref)
+        events, later = _events_and_later(repository, ref, own_command_id)
         for event in events:
             reason = irreversible_reason(event)
             if reason:
                 raise NotUndoable(reason, command_id=target.command_id)
         facts = frozenset().union(*(touched(event) for event in events))
         overlapping = [cid for cid, event in later if cid and overlaps(facts, touched(event))]
-        later_commands |= _standing(ctx, overlapping)
+        later_commands |= standing(log.get, overlapping)
         plan.append((ref.stream_id, events))
-    if later_commands and not force:
+    return Reversal(plan, later_commands)
+
+
+def standing_in_the_way(
+    log: CommandLog, repository: Repository, target: CommandRecord, *, undo: bool
+) -> list[str]:
+    """The later commands that would refuse an undo (or redo) of `target` right now.
+
+    The same rule the worker applies, asked before anything is queued. Empty
+    when nothing stands in the way, and whenever the worker is the one to decide
+    (the target unfinished, already undone, irreversible, ...).
+    """
+    if target.status != "succeeded":
+        return []
+    try:
+        original, undoing = resolve(log, target, undo=undo)
+        if original.status != "succeeded" or original.undone == undoing:
+            return []
+        refs = _refs(log, original, undoing)
+        if not refs:
+            return []
+        return sorted(plan_reversal(log=log, repository=repository, refs=refs, target=original)
+                      .later_command_ids)  # fmt: skip
+    except DomainError:
+        return []
+
+
+def _reverse(ctx: HandlerContext, refs: list[EventRef], force: bool, target: CommandRecord) -> None:
+    """Append the compensation of every event in `refs`, newest first."""
+    reversal = plan_reversal(ctx.repository, ctx.log, refs, target, ctx.uow.command_id)
+    # What is taken back, for the summary (an undo's carry the target's effect).
+    ctx.extra["reversed_events"] = [event for _, events in reversal.plan for event in events]
+    if reversal.later_command_ids and not force:
         raise UndoConflict(
             "A later change touched the same thing; undo that first.",
-            later_command_ids=sorted(later_commands),
+            later_command_ids=sorted(reversal.later_command_ids),
         )
-    for stream_id, events in plan:
+    for stream_id, events in reversal.plan:
         aggregate = ctx.uow.get(aggregate_class(events[0]), stream_id)
         for event in reversed(events):
             compensate(event, aggregate, lambda album_id: ctx.uow.get(Album, album_id))
 
 
-def _standing(ctx: HandlerContext, command_ids: list[str]) -> set[str]:
+def standing(get: Callable[[str], CommandRecord | None], command_ids: list[str]) -> set[str]:
     """The later commands whose change still stands, in a stream's order.
 
     An undo or redo that comes right after the change it takes back cancels it,
@@ -150,7 +217,7 @@ def _standing(ctx: HandlerContext, command_ids: list[str]) -> set[str]:
     """
     stack: list[tuple[str, CommandRecord | None]] = []
     for command_id in dict.fromkeys(command_ids):
-        record = ctx.log.get(command_id)
+        record = get(command_id)
         top = stack[-1][1] if stack else None
         if record is not None and top is not None and _takes_back(record, top):
             stack.pop()
@@ -168,22 +235,22 @@ def _takes_back(later: CommandRecord, earlier: CommandRecord) -> bool:
 
 
 def _events_and_later(
-    ctx: HandlerContext, ref: EventRef
+    repository: Repository, ref: EventRef, own_command_id: str | None
 ) -> tuple[list[Any], list[tuple[str, Any]]]:
     """The referenced events of a stream, and every (command id, event) after them."""
-    commits = ctx.repository.store.read_commits(
+    commits = repository.store.read_commits(
         ref.stream_id, after_version=ref.first_version - 1, at_commit_boundary=True
     )
     events: list[Any] = []
     later: list[tuple[str, Any]] = []
     for commit in commits:
-        if commit.command_id == ctx.uow.command_id:
+        if own_command_id is not None and commit.command_id == own_command_id:
             # This undo's own compensation is already written: a repeated delivery.
             raise AlreadyApplied(ref.stream_id)
         for chained in commit.events:
             if chained.version < ref.first_version:
                 continue
-            event = ctx.repository.to_domain(chained.stored)
+            event = repository.to_domain(chained.stored)
             if chained.version <= ref.last_version:
                 events.append(event)
             else:

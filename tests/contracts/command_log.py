@@ -137,6 +137,29 @@ class CommandLogContract(ABC):
         assert second.status == "succeeded" and second.error is None
         assert log.get(record.command_id) == first
 
+    def test_the_summary_is_stored_with_the_outcome_and_written_once_too(self) -> None:
+        log = self.create_log()
+        record = accepted()
+        log.record_accepted(record)
+        log.link_undo(record.command_id, "undo-1")
+        summary = 'Alice Liddell renamed the album "Trip" to "Iceland"'
+
+        first = log.finish(succeeded(record).model_copy(update={"summary": summary}))
+        second = log.finish(rejected(record).model_copy(update={"summary": "refused"}))
+
+        assert log.get(record.command_id) == first
+        assert (first.summary, second.summary) == (summary, summary)
+        assert first.undone_by == ["undo-1"]
+
+    def test_an_accepted_record_has_no_stored_summary(self) -> None:
+        log = self.create_log()
+        record = accepted()
+
+        log.record_accepted(record)
+
+        found = log.get(record.command_id)
+        assert found is not None and found.summary is None
+
     def test_a_rejection_is_final_too(self) -> None:
         log = self.create_log()
         record = accepted()

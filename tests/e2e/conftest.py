@@ -35,7 +35,7 @@ _HERE = Path(__file__).parent
 REGION = "us-east-1"
 PASSWORD = "Retake-demo-1"
 #: A second gallery user, to show that one user never sees another's album.
-BOB = DemoAccount("gallery user", "bob", PASSWORD)
+BOB = DemoAccount("gallery user", "bob", PASSWORD, name="Bob Builder")
 ACCOUNTS = (*DEMO_ACCOUNTS, BOB)
 PROJECTED_WITHIN_SECONDS = 30.0
 HTTP_TIMEOUT_SECONDS = 30.0

@@ -36,6 +36,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from moto.backends import get_backend
 from moto.core.models import DEFAULT_ACCOUNT_ID
 
+from resources.provision import add_user
 from tests.e2e.conftest import PASSWORD, REGION, Reply, RunningStack, http, sign_in
 
 PROTECTED = "/me/activity"
@@ -85,6 +86,18 @@ def test_the_id_token_of_the_stack_s_app_client_is_accepted_bare_or_as_bearer(
 ) -> None:
     assert http("GET", f"{stack.api_url}{PROTECTED}", alice).status == 200
     assert http("GET", f"{stack.api_url}{PROTECTED}", f"Bearer {alice}").status == 200
+
+
+def test_an_id_token_carries_the_persons_display_name_from_cognitos_trigger(
+    stack: RunningStack,
+) -> None:
+    # given: an account named in Cognito (one no other test renames)
+    add_user(stack.cognito, stack.info.user_pool_id, "zoe", PASSWORD, name="Zoë Example")
+    # when: the stack invokes the people function before moto issues her token, as Cognito does
+    token = sign_in(stack.cognito, stack.info.client_id, "zoe")["IdToken"]
+    # then: the token names her, and the gateway accepts it
+    assert _claims(token)["name"] == "Zoë Example"
+    assert http("GET", f"{stack.api_url}{PROTECTED}", token).status == 200
 
 
 def test_no_token_is_refused(refused: Callable[[str | None], Reply]) -> None:

@@ -22,6 +22,7 @@ import pytest
 from botocore.config import Config
 
 from adapters.memory import InMemoryCommandLog, InMemoryEventStore
+from adapters.memory_people import InMemoryPeople
 from adapters.memory_read_models import InMemoryReadModels
 from adapters.s3_photos import PhotoLinks
 from adapters.settings import Settings
@@ -191,6 +192,11 @@ class ApiHarness:
         assert isinstance(self.side.log, InMemoryCommandLog)
         return self.side.log
 
+    @property
+    def people(self) -> InMemoryPeople:
+        assert isinstance(self.deps.people, InMemoryPeople)
+        return self.deps.people
+
     def call(
         self, method: str, path: str, as_: Claims | None = ALICE, **kwargs: Any
     ) -> ApiResponse:
@@ -199,7 +205,12 @@ class ApiHarness:
     def given(self, user: Claims, command: dict[str, Any], **envelope: Any) -> CommandRecord:
         """Submit a command directly (as the upload path would) and run it to its end."""
         groups = user.get("cognito:groups") or []
-        actor = {"user_id": user["sub"], "groups": groups if isinstance(groups, list) else []}
+        actor = {
+            "user_id": user["sub"],
+            "groups": groups if isinstance(groups, list) else [],
+            "username": user.get("cognito:username"),
+            "name": user.get("name"),
+        }
         record = self.deps.submitter.submit({"actor": actor, "command": command, **envelope})
         stored = self.log.get(record.command_id)
         assert stored is not None
@@ -241,6 +252,7 @@ def install_api(monkeypatch: pytest.MonkeyPatch) -> ApiHarness:
     """The API on in-memory fakes: one event store, log, read models and a FakeQueue."""
     side = bootstrap.build_write_side(store=InMemoryEventStore(), log=InMemoryCommandLog())
     read_models = InMemoryReadModels()
+    people = InMemoryPeople()
     deps = bootstrap.ApiDependencies(
         submitter=CommandSubmitter(side.log, queue=_NoQueue()),
         log=side.log,
@@ -249,8 +261,10 @@ def install_api(monkeypatch: pytest.MonkeyPatch) -> ApiHarness:
         repository=side.repository,
         settings=Settings(naming=Naming("test"), snapshot_interval=20, region="us-east-1"),
         photo_links=PhotoLinks("test-photos", fake_s3_client()),
+        people=people,
     )
-    harness = ApiHarness(deps, side, read_models, Projector(read_models, side.store))
+    projector = Projector(read_models, side.store, people=people)
+    harness = ApiHarness(deps, side, read_models, projector)
     monkeypatch.setattr(bootstrap, "_api_dependencies", deps)
     return harness
 

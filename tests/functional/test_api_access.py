@@ -62,7 +62,13 @@ TABLE: list[tuple[str, str, dict[str, Any], tuple[int, ...]]] = [
     ("POST", "/commands/{command}/redo", REASON, REVERT_WITH_REASON),
     ("POST", "/me/undo", {}, (401, 202, 409, 403, 409)),
     ("POST", "/me/redo", {}, (401, 409, 409, 403, 409)),
+    ("GET", "/me/undo", {}, (401, 200, 409, 403, 409)),
+    ("GET", "/me/redo", {}, (401, 409, 409, 403, 409)),
     ("GET", "/me/activity", {}, OWN_LISTING),
+    # people
+    ("GET", "/me", {}, OWN_LISTING),
+    ("PATCH", "/me", {"body": {"display_name": "New Name"}}, (401, 202, 202, 403, 202)),
+    ("GET", "/people", {"query": {"q": "ali"}}, (401, 404, 404, 200, 200)),
     # history and audit
     ("GET", "/photos/{photo}/history", {}, READ),
     ("GET", "/albums/{album}/history", {}, READ),

@@ -235,7 +235,7 @@ def test_album_history_lists_every_change_with_before_after_and_undone_by(
     assert created["before"] == {} and created["after"]["title"] == "Trip"
     assert (rename["before"], rename["after"]) == ({"title": "Trip"}, {"title": "Iceland"})
     assert rename["undone_by"] == [undo["command_id"]]
-    assert rename["actor"] == "alice" and rename["events"] == ["Album.Renamed"]
+    assert rename["actor_id"] == "alice" and rename["events"] == ["Album.Renamed"]
     assert (undone["before"], undone["after"]) == ({"title": "Iceland"}, {"title": "Trip"})
     assert undone["undoes"] == renamed["command_id"]
     assert [entry["version"] for entry in entries] == [1, 2, 3]

@@ -55,19 +55,60 @@ def test_a_rejected_command_has_nothing_to_project(api: ApiHarness) -> None:
     assert status["projected"] is True
 
 
-def test_an_undo_conflict_is_reported_on_the_undo_commands_status(api: ApiHarness) -> None:
+def test_an_undo_conflict_the_api_can_see_is_refused_at_once_naming_the_later_change(
+    api: ApiHarness,
+) -> None:
     # given: two renames; undoing the first would silently revert the second
     album_id = api.new_album(title="Trip")
     first = api.call("PATCH", f"/albums/{album_id}", body={"title": "Iceland"}).json
     second = api.call("PATCH", f"/albums/{album_id}", body={"title": "Ísland"}).json
+    sent = len(api.queue.sent)
     # when
     undo = api.call("POST", f"/commands/{first['command_id']}/undo")
+    # then: 409 at once, nothing queued, the later command named with its summary
+    assert (undo.status, undo.error_code) == (409, "undo_conflict")
+    later = undo.json["error"]["details"]["later"]
+    summary = 'alice renamed the album "Iceland" to "Ísland"'
+    assert later == [{"command_id": second["command_id"], "summary": summary}]
+    assert summary in undo.json["error"]["message"]
+    assert second["command_id"] not in undo.json["error"]["message"]
+    assert len(api.queue.sent) == sent
+    assert _title(api, album_id) == "Ísland"
+
+
+def test_a_redo_conflict_the_api_can_see_is_refused_at_once(api: ApiHarness) -> None:
+    album_id = api.new_album(title="Trip")
+    first = api.call("PATCH", f"/albums/{album_id}", body={"title": "Iceland"}).json
+    api.call("POST", f"/commands/{first['command_id']}/undo")
+    second = api.call("PATCH", f"/albums/{album_id}", body={"title": "Ísland"}).json
+
+    redo = api.call("POST", f"/commands/{first['command_id']}/redo")
+
+    assert (redo.status, redo.error_code) == (409, "undo_conflict")
+    assert [item["command_id"] for item in redo.json["error"]["details"]["later"]] == [
+        second["command_id"]
+    ]
+    assert _title(api, album_id) == "Ísland"
+
+
+def test_an_undo_conflict_that_arises_after_acceptance_is_still_rejected_by_the_worker(
+    api: ApiHarness,
+) -> None:
+    # given: the second rename is still queued when the undo of the first arrives
+    album_id = api.new_album(title="Trip")
+    first = api.call("PATCH", f"/albums/{album_id}", body={"title": "Iceland"}).json
+    api.queue.execute = False
+    second = api.call("PATCH", f"/albums/{album_id}", body={"title": "Ísland"}).json
+    # when
+    undo = api.call("POST", f"/commands/{first['command_id']}/undo")
+    api.queue.release()
     status = api.call("GET", undo.json["location"]).json
-    # then: accepted at once, refused by the worker, with the later command named
+    # then: accepted, as the API could not see the race, and refused by the worker
     assert undo.status == 202
     assert status["status"] == "rejected"
     assert status["error"]["code"] == "undo_conflict"
     assert status["error"]["details"]["later_command_ids"] == [second["command_id"]]
+    assert status["summary"].startswith('alice\'s undo of the rename of the album "Trip"')
     assert _title(api, album_id) == "Ísland"
 
 
@@ -122,7 +163,7 @@ def test_support_must_give_a_reason_to_revert_someone_elses_command(api: ApiHarn
     )
     assert done.status == 202
     trail = api.call("GET", f"/albums/{album_id}/history", as_=AUDITOR).json["entries"]
-    assert (trail[-1]["actor"], trail[-1]["reason"]) == ("sam", "ticket 7")
+    assert (trail[-1]["actor_id"], trail[-1]["reason"]) == ("sam", "ticket 7")
     assert _title(api, album_id) == "Trip"
 
 

@@ -145,8 +145,10 @@ def test_a_value_the_domain_refuses_is_400_with_its_message_and_nothing_is_recor
     assert response.headers["Content-Type"] == "application/json"
     problems = response.json["error"]["details"]["problems"]
     assert [(p["field"], p["message"]) for p in problems] == [(field, message)]
-    # the one problem is the message itself, so a page showing only that says what to fix
-    assert response.json["error"]["message"] == f"{field}: {message}"
+    # the domain's message is the message itself, so a page showing only that says what to
+    # fix; the field's path is in the details only
+    assert response.json["error"]["message"] == message
+    assert field not in response.json["error"]["message"]
     assert api.log.history("alice") == logged
     assert api.queue.sent == sent
     assert api.call("GET", f"/albums/{ids['album']}").json == before["album"]

@@ -6,9 +6,11 @@ moto, with the environment the Pulumi program gives it, through a flow that
 exercises what it serves: commands through the worker, the stream through the
 publisher, commits (tags and shares added and removed) through the projector,
 an upload through every pipeline filter, a dead letter through
-`pipeline-failures`, and the API's routes that reach AWS differently (commands,
-listings, history, as-of state, audit search, export and verification, upload
-forms and download links). A hook on botocore records each call, presigned
+`pipeline-failures`, Cognito's trigger events (a confirmed sign-up, sign-ins,
+a rename in Cognito) through `people`, and the API's routes that reach AWS
+differently (commands, listings, history, as-of state, audit search, export
+and verification, upload forms and download links, a display name changed by
+command, the people search). A hook on botocore records each call, presigned
 ones included, by the function that made it; each becomes an IAM action on an
 ARN, and the test evaluates it against the policy document the program
 deployed for that function (resource patterns and the ListBucket condition).
@@ -46,6 +48,8 @@ from local_stack.proxy_event import HttpRequest, proxy_event
 from pipeline.filters import Job
 from resources.definitions import (
     FUNCTIONS,
+    PEOPLE,
+    PEOPLE_FUNCTION,
     PHOTOS_BUCKET,
     PHOTOS_RENDER,
     SHARE_VIEWS,
@@ -64,7 +68,14 @@ pytestmark = pytest.mark.filterwarnings("ignore:No application metrics to publis
 ALICE = {"sub": "alice", "token_use": "id"}
 AUDITOR = {"sub": "audrey", "cognito:groups": ["auditors"], "token_use": "id"}
 #: What the entry modules build once per container and keep while warm.
-CONTAINER_STATE = ("_write_side", "_publisher", "_projector", "_api_dependencies", "_pipeline")
+CONTAINER_STATE = (
+    "_write_side",
+    "_publisher",
+    "_projector",
+    "_api_dependencies",
+    "_pipeline",
+    "_people",
+)
 
 
 @dataclass(frozen=True)
@@ -213,6 +224,20 @@ def s3_event(bucket: str, key: str, size: int) -> dict[str, Any]:
     return event
 
 
+def cognito_event(name: str, username: str, sub: str, groups: list[str]) -> dict[str, Any]:
+    """One of Cognito's trigger events (tests/events) for this person."""
+    event = copy.deepcopy(load_event(name))
+    event |= {"region": REGION, "userName": username}
+    event["request"]["userAttributes"] |= {
+        "sub": sub,
+        "email": f"{username}@example.com",
+        "name": username.title(),
+    }
+    if "groupConfiguration" in event["request"]:
+        event["request"]["groupConfiguration"]["groupsToOverride"] = groups
+    return event
+
+
 def run_every_function(functions: Functions) -> None:
     """One flow through everything the functions serve, on a freshly provisioned moto."""
     dynamodb = boto3.client("dynamodb", region_name=REGION)
@@ -232,6 +257,20 @@ def run_every_function(functions: Functions) -> None:
 
     def settle() -> None:
         mappings.settle(quiet_polls=2, timeout=60)
+
+    # People, as Cognito's trigger records them: a confirmed sign-up, then sign-ins
+    # (the first writes a person's search terms, a later one only their profile).
+    functions.invoke(
+        "people", cognito_event("cognito_post_confirmation.json", "carol", "carol", [])
+    )
+    for username, sub, groups in (("alice", "alice", []), ("audrey", "audrey", ["auditors"])):
+        token_event = cognito_event("cognito_pre_token_generation.json", username, sub, groups)
+        answer = functions.invoke("people", token_event)
+        assert answer["response"]["claimsOverrideDetails"]["claimsToAddOrOverride"]["name"]
+    # Renamed in Cognito: the search terms of her old name ("hepburn") are deleted.
+    for name in ("Audrey Hepburn", "Audrey Auditor"):
+        token_event["request"]["userAttributes"]["name"] = name
+        functions.invoke("people", token_event)
 
     # An album, renamed, shared by link and the link withdrawn.
     album_id = api("POST", "/albums", ALICE, {"title": "Iceland"})["album_id"]
@@ -292,6 +331,15 @@ def run_every_function(functions: Functions) -> None:
     dlq = sqs.get_queue_url(QueueName=NAMING.dlq(PHOTOS_RENDER))["QueueUrl"]
     sqs.send_message(QueueUrl=dlq, MessageBody=job.model_dump_json())
     settle()
+
+    # A display name chosen by command (projected into people), the caller's profile,
+    # the people search, and the audit trail searched by a username.
+    renamed = api("PATCH", "/me", ALICE, {"display_name": "Alice L."})
+    settle()
+    api("GET", f"/commands/{renamed['command_id']}", ALICE)
+    assert api("GET", "/me", ALICE)["name"] == "Alice L."
+    assert [person["id"] for person in api("GET", "/people?q=ali", AUDITOR)["items"]] == ["alice"]
+    api("GET", "/audit/commands?actor=alice", AUDITOR)
 
     # The audit trail: search, export, and verifying one chain and all of them.
     api("GET", "/audit/commands?actor_id=alice", AUDITOR)
@@ -377,3 +425,24 @@ def test_the_api_signs_upload_forms_and_download_links_for_its_prefixes_only(
         if call.action.startswith("s3:")
     }
     assert {("s3:PutObject", "originals"), ("s3:GetObject", "renditions")} <= signed
+
+
+def test_the_people_function_reads_and_writes_only_the_people_table(
+    recorded: dict[str, set[Call]],
+) -> None:
+    people = f"arn:aws:dynamodb:{REGION}:{ACCOUNT}:table/{NAMING.table(PEOPLE)}"
+    assert {(call.action, call.resource) for call in recorded[PEOPLE_FUNCTION.name]} == {
+        ("dynamodb:GetItem", people),
+        ("dynamodb:PutItem", people),
+        ("dynamodb:DeleteItem", people),
+    }
+    # The API reads people for actors' names and search; the projector applies chosen names.
+    assert {call.action for call in recorded["api"] if call.resource == people} >= {
+        "dynamodb:GetItem",
+        "dynamodb:BatchGetItem",
+        "dynamodb:Query",
+    }
+    assert {call.action for call in recorded["projector"] if call.resource == people} >= {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+    }

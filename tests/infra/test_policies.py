@@ -17,6 +17,8 @@ from resources.definitions import (
     EVENTS,
     EVENTS_TOPIC,
     FUNCTIONS,
+    PEOPLE,
+    PEOPLE_FUNCTION,
     PHOTOS_BUCKET,
     PUBLISHER_FAILURES,
     QUEUES,
@@ -144,9 +146,47 @@ def test_the_projector_deletes_only_the_derived_rows_it_removes(
         if "dynamodb:DeleteItem" in on_table(policies["projector"], table)
     }
     assert deletes == {TAG_VIEWS.name, SHARE_VIEWS.name}
+    # Elsewhere only the people table's term rows are deleted, when a person's terms change.
+    people = TABLE_ARN + NAMING.table(PEOPLE)
     for function, pairs in policies.items():
         if function != "projector":
-            assert not any(action == "dynamodb:DeleteItem" for action, _ in pairs), function
+            deleted = {resource for action, resource in pairs if action == "dynamodb:DeleteItem"}
+            assert deleted <= {people}, function
+    assert {
+        function for function, pairs in policies.items() if ("dynamodb:DeleteItem", people) in pairs
+    } == {"projector", PEOPLE_FUNCTION.name}
+
+
+def test_the_people_function_may_only_change_people(policies: dict[str, set[Grant]]) -> None:
+    # Cognito's trigger reads a person consistently and writes them back with their terms.
+    pairs = policies[PEOPLE_FUNCTION.name]
+    people = TABLE_ARN + NAMING.table(PEOPLE)
+    log_group = "arn:aws:logs:eu-west-1:123456789012:log-group:/aws/lambda/retake-people"
+    assert {(action, resource) for action, resource in pairs if resource == people} == {
+        ("dynamodb:GetItem", people),
+        ("dynamodb:PutItem", people),
+        ("dynamodb:DeleteItem", people),
+    }
+    # Besides its own log streams, nothing: no queue, topic, bucket or other table.
+    assert {resource for _, resource in pairs} == {people, f"{log_group}:*"}
+
+
+def test_only_the_people_function_and_the_projector_write_people(
+    policies: dict[str, set[Grant]],
+) -> None:
+    writers = {function for function, pairs in policies.items() if on_table(pairs, PEOPLE) & WRITES}
+    assert writers == {"projector", PEOPLE_FUNCTION.name}
+    assert on_table(policies["projector"], PEOPLE) == {
+        "dynamodb:GetItem",
+        "dynamodb:PutItem",
+        "dynamodb:DeleteItem",
+    }
+    # The API reads people (one, a batch of actors, a search) and never writes them.
+    assert on_table(policies["api"], PEOPLE) == {
+        "dynamodb:GetItem",
+        "dynamodb:Query",
+        "dynamodb:BatchGetItem",
+    }
 
 
 def test_only_the_worker_appends_to_the_event_store(policies: dict[str, set[Grant]]) -> None:

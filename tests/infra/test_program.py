@@ -17,6 +17,9 @@ from resources.definitions import (
     EVENTS,
     FUNCTIONS,
     KEEP_WARM,
+    PEOPLE,
+    PEOPLE_FUNCTION,
+    PEOPLE_TABLES,
     PHOTOS_BUCKET,
     PUBLIC_ROUTES,
     QUEUES,
@@ -135,9 +138,12 @@ def test_the_event_store_has_its_stream_recovery_and_deletion_protection(stack: 
 
 
 def test_only_what_cannot_be_rebuilt_is_protected_from_deletion(stack: Stack) -> None:
+    # The people table holds what Cognito said of each person, which no event records.
+    unrebuildable = WRITE_TABLES + PEOPLE_TABLES
     for spec in TABLES:
         table = stack.one("aws:dynamodb/table:Table", spec.name).inputs
-        assert table["deletionProtectionEnabled"] is (spec in WRITE_TABLES), spec.name
+        assert table["deletionProtectionEnabled"] is (spec in unrebuildable), spec.name
+        assert table["pointInTimeRecovery"] == {"enabled": spec in unrebuildable}, spec.name
 
 
 # -- SQS and alarms --------------------------------------------------------------------
@@ -533,6 +539,46 @@ def test_the_user_pool_has_a_public_client_and_the_role_groups(stack: Stack) -> 
     (pool,) = stack.of_type("aws:cognito/userPool:UserPool")
     assert pool.inputs["adminCreateUserConfig"] == {"allowAdminCreateUserOnly": False}
     assert stack.outputs["userPoolId"] and stack.outputs["userPoolClientId"]
+
+
+def test_the_user_pool_invokes_the_people_function_before_each_token_and_on_confirmation(
+    stack: Stack,
+) -> None:
+    (pool,) = stack.of_type("aws:cognito/userPool:UserPool")
+    assert USER_POOL.pre_token_generation == USER_POOL.post_confirmation == PEOPLE_FUNCTION.name
+    people = invoked_arn(stack, PEOPLE_FUNCTION.name)
+    # The flat `preTokenGeneration` is Cognito's V1 event, the one the function reads.
+    assert pool.inputs["lambdaConfig"] == {
+        "preTokenGeneration": people,
+        "postConfirmation": people,
+    }
+    (permission,) = [
+        record.inputs
+        for record in stack.of_type("aws:lambda/permission:Permission")
+        if record.inputs["principal"] == "cognito-idp.amazonaws.com"
+    ]
+    assert permission["action"] == "lambda:InvokeFunction"
+    assert permission["function"] == NAMING.function(PEOPLE_FUNCTION)
+    assert "qualifier" not in permission
+    assert permission["sourceArn"] == (
+        "arn:aws:cognito-idp:eu-west-1:123456789012:userpool/eu-west-1_pool"
+    )
+    assert permission["sourceAccount"] == "123456789012"
+    assert stack.by_id(pool.id).parent_type == "retake:infra:Auth"
+
+
+def test_the_people_function_answers_within_cognitos_five_seconds(stack: Stack) -> None:
+    function = stack.one(FUNCTION, PEOPLE_FUNCTION.name).inputs
+    assert function["handler"] == "functions.people.handler"
+    assert function["timeout"] == PEOPLE_FUNCTION.timeout_seconds <= 5
+    assert PEOPLE_FUNCTION.keep_warm
+
+
+def test_the_people_table_is_deployed_as_defined(stack: Stack) -> None:
+    table = stack.one("aws:dynamodb/table:Table", PEOPLE.name).inputs
+    assert table["name"] == NAMING.table(PEOPLE) == "retake-people"
+    assert table["hashKey"] == PEOPLE.hash_key.name
+    assert table.get("rangeKey") == (PEOPLE.range_key.name if PEOPLE.range_key else None)
 
 
 # -- S3 --------------------------------------------------------------------------------

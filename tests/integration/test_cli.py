@@ -7,7 +7,7 @@ import json
 import os
 import urllib.request
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
@@ -21,7 +21,7 @@ from commands.command_log import CommandRecord
 from commands.consumer import REDRIVEN_ATTRIBUTE
 from commands.models import Actor, CreateAlbum, Envelope
 from functions.bootstrap import build_write_side
-from local_stack.cli import main
+from local_stack.cli import banner, main
 from local_stack.moto_server import free_port
 from local_stack.stack import LocalStack, StackConfig, StackInfo
 from resources.definitions import COMMANDS_LOW, EVENTS, FUNCTIONS, QUEUES, Naming
@@ -202,6 +202,72 @@ def test_an_added_user_signs_in_with_the_printed_password_and_is_in_the_group(
     )["AuthenticationResult"]
     claims = jwt.decode(tokens["IdToken"], options={"verify_signature": False})
     assert "auditors" in claims["cognito:groups"]
+
+
+def test_an_added_user_gets_the_display_name_in_cognito_their_tokens_and_the_people_model(
+    stack: Stack, retake: Run
+) -> None:
+    from functions.bootstrap import build_people
+
+    # when
+    code, out, _ = retake("users", "add", "erin", "--name", "Erin Example", "--group", "support")
+    # then
+    assert (code, out.splitlines()[0]) == (0, "added erin (Erin Example) to support")
+    password = out.split("password ", 1)[1].split()[0]
+    cognito = boto3.client(
+        "cognito-idp", region_name=stack.info.region, endpoint_url=stack.info.endpoint
+    )
+    user = cognito.admin_get_user(UserPoolId=stack.info.user_pool_id, Username="erin")
+    attributes = {item["Name"]: item["Value"] for item in user["UserAttributes"]}
+    assert attributes["name"] == "Erin Example"
+    # and the stack's trigger recorded her, before she ever signed in herself
+    settings = Settings(stack.naming, 20, stack.info.region)
+    person = build_people(settings, dynamodb=stack.dynamodb).get(attributes["sub"])
+    assert person is not None
+    assert (person.username, person.display_name, person.groups) == (
+        "erin",
+        "Erin Example",
+        ["support"],
+    )
+    # and her ID tokens carry the name
+    tokens = cognito.initiate_auth(
+        ClientId=stack.info.client_id,
+        AuthFlow="USER_PASSWORD_AUTH",
+        AuthParameters={"USERNAME": "erin", "PASSWORD": password},
+    )["AuthenticationResult"]
+    assert jwt.decode(tokens["IdToken"], options={"verify_signature": False})["name"] == (
+        "Erin Example"
+    )
+
+
+def test_up_prints_each_demo_account_with_its_display_name(stack: Stack) -> None:
+    text = banner(asdict(stack.info))
+
+    lines = {
+        account["username"]: line
+        for account in stack.info.accounts
+        for line in text.splitlines()
+        if f" {account['username']} " in line and "password" in line
+    }
+    assert "Alice Liddell" in lines["alice"]
+    assert "Audrey Auditor" in lines["audrey"]
+    assert "Sam Support" in lines["sam"]
+    # the columns line up whatever the names' lengths
+    assert len({line.index("password") for line in lines.values()}) == 1
+
+
+def test_the_demo_accounts_are_people_from_the_start(stack: Stack) -> None:
+    from functions.bootstrap import build_people
+
+    settings = Settings(stack.naming, 20, stack.info.region)
+    people = build_people(settings, dynamodb=stack.dynamodb)
+    found = {account["username"]: people.get(account["sub"]) for account in stack.info.accounts}
+    names = {username: person and person.display_name for username, person in found.items()}
+    assert names == {
+        "alice": "Alice Liddell",
+        "audrey": "Audrey Auditor",
+        "sam": "Sam Support",
+    }
 
 
 def test_a_rebuild_of_the_projections_prints_its_report(album_stream: str, retake: Run) -> None:

@@ -7,6 +7,7 @@ import contextlib
 import io
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import boto3
@@ -19,6 +20,7 @@ from functions import projector as lambda_projector
 from functions import publisher as lambda_publisher
 from local_stack.mappings import EventSourceMappings
 from local_stack.proxy_event import HttpRequest, proxy_event
+from projections.people import PersonIdentity
 from tests.functional.conftest import FakeLambdaContext
 from tests.integration.conftest import REGION, AwsContext
 
@@ -172,3 +174,27 @@ def test_a_commit_that_ran_out_of_receives_is_replayed_from_the_projections_dlq(
         QueueUrl=aws.queue_urls["projections-dlq"], AttributeNames=["ApproximateNumberOfMessages"]
     )["Attributes"]["ApproximateNumberOfMessages"]
     assert depth == "0"
+
+
+def test_a_display_name_change_travels_to_the_people_model_and_names_the_trail(
+    stack: EventSourceMappings,
+) -> None:
+    # given: Alice as Cognito's trigger recorded her
+    named_alice = {**ALICE, "cognito:username": "alice", "name": "Alice Liddell"}
+    people = bootstrap.api_dependencies().people
+    assert people is not None
+    people.record_identity(
+        PersonIdentity("alice", "alice", None, "Alice Liddell", [], datetime.now(UTC))
+    )
+    # when: she changes her display name, and everything runs until nothing moves
+    status, accepted = call("PATCH", "/me", named_alice, {"display_name": "Alice L."})
+    assert status == 202
+    with contextlib.redirect_stdout(io.StringIO()):
+        stack.settle()
+
+    # then: the Person commit passed the projections queue's filter and was projected
+    status, done = call("GET", f"/commands/{accepted['command_id']}", named_alice)
+    assert (status, done["status"], done["projected"]) == (200, "succeeded", True)
+    assert call("GET", "/me", named_alice)[1]["name"] == "Alice L."
+    status, found = call("GET", "/people?q=alice%20l", AUDITOR)
+    assert [person["name"] for person in found["items"]] == ["Alice L."]

@@ -36,7 +36,17 @@ ORDER = ("anonymous", "other", "auditor", "support", "owner")
 _PLACEHOLDERS = {"{album}": "{album_id}", "{photo}": "{photo_id}", "{command}": "{command_id}"}
 _METHODS = ("get", "put", "post", "delete", "patch")
 #: Answers that depend on the caller's own earlier commands.
-DEPENDS_ON_HISTORY = {("POST", "/me/undo"), ("POST", "/me/redo")}
+DEPENDS_ON_HISTORY = {("POST", "/me/undo"), ("POST", "/me/redo"), ("GET", "/me/undo"),
+                      ("GET", "/me/redo")}  # fmt: skip
+#: Undo and redo by id: the write world's earlier rows may have changed what the target
+#: changed, and the API then refuses at once (409 `undo_conflict`) what it let through.
+REVERSALS = {("POST", "/commands/{command}/undo"), ("POST", "/commands/{command}/redo")}
+
+
+def _status(method: str, path: str, reply: Reply) -> int:
+    """The answer as the table states it: an early undo conflict passed every access check."""
+    conflict = reply.status == 409 and json.loads(reply.text)["error"]["code"] == "undo_conflict"
+    return 202 if (method, path) in REVERSALS and conflict else reply.status
 
 
 def template(path: str) -> str:
@@ -114,10 +124,11 @@ def test_every_role_gets_the_answer_the_access_table_gives(
     answers: dict[str, Reply] = {}
     for role in ORDER:
         answers[role] = _call(stack, method, _fill(path, ids), tokens[role], request)
-    got = {role: answers[role].status for role in TABLE_ROLES}
+    got = {role: _status(method, path, answers[role]) for role in TABLE_ROLES}
     if (method, path) in DEPENDS_ON_HISTORY:
         assert (got["anonymous"], got["auditor"]) == (401, 403), got
-        assert {got["owner"], got["other"], got["support"]} <= {202, 409}, got
+        answered = {200 if method == "GET" else 202, 409}
+        assert {got["owner"], got["other"], got["support"]} <= answered, got
     else:
         assert got == expected, {role: answers[role].text[:200] for role in TABLE_ROLES}
     for role, reply in answers.items():
