@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import boto3
+from botocore.config import Config
 
 from adapters.network import inject_latency_from_environment
 from adapters.settings import EVENTS_TOPIC_ARN, Settings
@@ -192,14 +193,20 @@ def build_people(
 _people: People | None = None
 
 
+#: Cognito waits 5 s for its trigger, and a sign-in fails past that: every call of the
+#: people function's client gives up well before (two tries of at most 2 s).
+PEOPLE_CLIENT_CONFIG = Config(
+    connect_timeout=1, read_timeout=2, retries={"max_attempts": 2, "mode": "standard"}
+)
+
+
 def people() -> People:
     """This container's people read model, built on first use."""
     global _people
     if _people is None:
         settings = Settings.from_environment()
-        _people = build_people(
-            settings, dynamodb=boto3.client("dynamodb", region_name=settings.region)
-        )
+        client = boto3.client("dynamodb", region_name=settings.region, config=PEOPLE_CLIENT_CONFIG)
+        _people = build_people(settings, dynamodb=client)
     return _people
 
 

@@ -150,10 +150,15 @@ class Pages:
     #: Requests a test makes fail on purpose (a 4xx a journey provokes).
     expected: list[FailedRequest] = field(default_factory=list)
 
-    def open(self, name: str, viewport: ViewportSize | None = None) -> Page:
+    def open(
+        self, name: str, viewport: ViewportSize | None = None, timezone_id: str = "UTC"
+    ) -> Page:
         """A new person's browser (own context: own storage), at the site's front page."""
         context = self.browser.new_context(
-            viewport=viewport or DESKTOP, accept_downloads=True, locale="en-GB", timezone_id="UTC"
+            viewport=viewport or DESKTOP,
+            accept_downloads=True,
+            locale="en-GB",
+            timezone_id=timezone_id,
         )
         context.set_default_timeout(SETTLE_MS)
         self.contexts.append(context)
@@ -210,6 +215,10 @@ def open_page(
 ) -> Iterator[Callable[..., Page]]:
     """Open a page as someone (`open_page("alice")`); the test fails on any console error."""
     pages = Pages(browser, stack.info.site_url)
+    # The Undo and Redo buttons ask `GET /me/undo` and `/me/redo` what they would act on;
+    # "nothing to undo" is a 409 the page reads as such (and Chromium logs as an error).
+    for kind in ("undo", "redo"):
+        pages.expect_failed_request(409, api_call(stack, f"/me/{kind}"))
     request.node._retake_pages = pages
     yield pages.open
     try:

@@ -6,7 +6,7 @@ import { all, del, get, patch, post } from "./api.js";
 import { track } from "./changes.js";
 import { busy, el, fill, onSubmit, showError } from "./dom.js";
 import { openHistory } from "./history.js";
-import { announce } from "./notice.js";
+import { announce, confirmDone } from "./notice.js";
 import { tile } from "./photos.js";
 import { timeTravel } from "./timetravel.js";
 import { uploader } from "./upload.js";
@@ -23,7 +23,7 @@ export function shareLink(token) {
 async function copy(text, input) {
   try {
     await navigator.clipboard.writeText(text);
-    announce("Link copied.");
+    confirmDone("Link copied.");
   } catch {
     input.focus();
     input.select();
@@ -78,7 +78,8 @@ export async function render(container, [albumId], ctx) {
   const travel = ctx.roles.readsEverything() ? timeTravel(albumId) : null;
   let album = null;
 
-  historyButton.addEventListener("click", () => openHistory("album", albumId, album ? album.title : ""));
+  historyButton.addEventListener("click", () =>
+    openHistory("album", albumId, album ? album.title : "", album ? album.owner : null));
 
   fill(container,
     el("p", { class: "breadcrumbs" }, el("a", { href: "#/albums", text: "Albums" })),

@@ -1,7 +1,6 @@
 // The gallery's front page: the albums as a grid with covers, and a form for a new one.
 
 import { all, post } from "./api.js";
-import { session } from "./auth.js";
 import { track } from "./changes.js";
 import { busy, el, fill, onSubmit, showError } from "./dom.js";
 import { thumbnailOf } from "./photos.js";
@@ -32,10 +31,10 @@ export async function render(container, _params, ctx) {
   const empty = el("p", { class: "empty", hidden: true, text: "No albums yet." });
   const error = el("p", { class: "error", role: "alert", hidden: true });
   const title = el("input", { id: "new-album-title", name: "title", maxlength: 200, required: true });
+  const createButton = el("button", { type: "submit", text: "Create album" });
   const form = el("form", { class: "inline-form", novalidate: true },
     el("div", { class: "field" }, el("label", { for: "new-album-title", text: "New album title" }), title),
-    el("button", { type: "submit", text: "Create album" }));
-  const me = session();
+    createButton);
   const upload = uploader({ albumId: null, onDone: () => load() });
 
   fill(container,
@@ -47,9 +46,7 @@ export async function render(container, _params, ctx) {
     el("p", { class: "more-links" },
       el("a", { href: "#/albums/unsorted", text: "Unsorted photos" }), " · ",
       el("a", { href: "#/albums/trash", text: "Trash" })),
-    ctx.roles.mayWrite() ? upload.element : null,
-    el("p", { class: "account-id hint" }, "Your account id (support may ask for it): ",
-      el("code", { id: "account-id", text: me ? me.userId : "" })));
+    ctx.roles.mayWrite() ? upload.element : null);
 
   async function load() {
     const [albums, photos] = await Promise.all([all("/albums"), all("/photos", { limit: 100 })]);
@@ -67,18 +64,28 @@ export async function render(container, _params, ctx) {
       return;
     }
     showError(error, "");
-    busy(form, async () => {
-      const accepted = await post("/albums", { title: wanted });
+    // Only the button is held while the request is sent: a disabled field would drop the
+    // focus to the page, and Enter in it must leave the person where they were typing.
+    title.readOnly = true;
+    busy(createButton, async () => {
+      let accepted;
+      try {
+        accepted = await post("/albums", { title: wanted });
+      } finally {
+        title.readOnly = false;
+        if (!document.activeElement || document.activeElement === document.body) title.focus();
+      }
       title.value = "";
       const placeholder = pendingCard(wanted);
       grid.append(placeholder);
       empty.hidden = true;
-      try {
-        await track(accepted, `Create album “${wanted}”`);
-      } finally {
-        placeholder.remove();
-        await load();
-      }
+      // Followed outside `busy`: the next album can be typed and created meanwhile.
+      track(accepted, `Create album “${wanted}”`)
+        .catch((failure) => showError(error, failure.message))
+        .finally(() => {
+          placeholder.remove();
+          load().catch((failure) => showError(error, failure.message));
+        });
     }, (failure) => showError(error, failure.message));
   });
 

@@ -6,6 +6,7 @@ import { busy, el, fill, onSubmit, showError } from "./dom.js";
 import { localToIso } from "./format.js";
 import { COMMAND_TYPES } from "./kinds.js";
 import { announce } from "./notice.js";
+import { personPicker } from "./people.js";
 import { trailTable } from "./trail.js";
 
 function input(id, label, attributes = {}) {
@@ -20,8 +21,8 @@ function select(id, label, options) {
 }
 
 /** The search form's filters, as the API's query parameters. */
-export function searchForm(prefix, { withTime = true } = {}) {
-  const person = input(`${prefix}-person`, "Person (user id)", { autocomplete: "off", spellcheck: "false" });
+export function searchForm(prefix, { withTime = true, onPick } = {}) {
+  const person = personPicker(`${prefix}-person`, "Person", { onPick });
   const type = input(`${prefix}-type`, "Command type", { list: `${prefix}-types`, autocomplete: "off" });
   const types = el("datalist", { id: `${prefix}-types` }, COMMAND_TYPES.map((t) => el("option", { value: t })));
   const target = input(`${prefix}-target`, "Album or photo id", { autocomplete: "off", spellcheck: "false" });
@@ -32,14 +33,14 @@ export function searchForm(prefix, { withTime = true } = {}) {
   const fields = [person.field, type.field, types, target.field, status.field];
   if (withTime) fields.push(since.field, until.field);
   const filters = () => ({
-    actor: person.control.value.trim(),
+    actor: person.value(),
     type: type.control.value.trim(),
     aggregate_id: target.control.value.trim(),
     status: status.control.value,
     since: withTime ? localToIso(since.control.value) : null,
     until: withTime ? localToIso(until.control.value) : null,
   });
-  return { fields, filters, person: person.control };
+  return { fields, filters, person: person.input, picker: person };
 }
 
 function saveBlob({ blob }, filename) {
@@ -63,7 +64,8 @@ function verification(report) {
 }
 
 export async function render(container) {
-  const search = searchForm("audit");
+  // Choosing a person searches at once: the trail filtered by them.
+  const search = searchForm("audit", { onPick: () => form.requestSubmit() });
   const size = select("audit-limit", "Per page", [["10", "10"], ["25", "25"], ["50", "50"], ["100", "100"]]);
   size.control.value = "25";
   const form = el("form", { class: "filters", novalidate: true, "aria-label": "Search the trail" },

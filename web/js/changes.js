@@ -1,14 +1,15 @@
 // Changes on their way: each command shows as pending until the read side reflects it
 // (GET /commands/{id} says `projected: true`), then settles as saved or refused.
+// The panel sits in the page's flow (it covers nothing), closes with its button or Esc, and
+// is emptied when the person signs out: nothing of theirs is left for the next one.
 
 import { get } from "./api.js";
+import { onSessionChange, session } from "./auth.js";
 import { $, el, fill, sleep } from "./dom.js";
 import { commandName } from "./format.js";
 
 const KEEP = 8;
 const GIVE_UP_MS = 60 * 1000;
-/** A saved change leaves the list after this long; refusals stay until the list is full. */
-const SAVED_SHOWN_MS = 8 * 1000;
 const settledListeners = new Set();
 
 /** Called with every settled command record (to reload what it changed). */
@@ -31,16 +32,46 @@ function row(label) {
   return { item, state };
 }
 
-function forget(item) {
-  item.remove();
-  if (!list().children.length) $("#changes").hidden = true;
+/** Close the panel: settled rows go; a change still pending shows again with the next one. */
+export function closeChanges() {
+  for (const item of [...list().children]) {
+    if (item.dataset.state !== "pending") item.remove();
+  }
+  $("#changes").hidden = true;
+}
+
+/** Empty the panel and stop following its changes (on sign-out). */
+export function clearChanges() {
+  fill(list());
+  $("#changes").hidden = true;
+}
+
+export function installChanges() {
+  $("#changes-close").addEventListener("click", () => {
+    closeChanges();
+    $("#main").focus();
+  });
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape" || $("#changes").hidden || document.querySelector("dialog[open]")) return;
+    const inside = $("#changes").contains(document.activeElement);
+    closeChanges();
+    if (inside) $("#main").focus();
+  });
+  onSessionChange((signedIn, reason) => {
+    if (!signedIn || reason === "signed-in") clearChanges();
+  });
 }
 
 /** Poll a command until it is projected (or refused, or failed); its final record. */
 export async function settle(commandId) {
   const deadline = Date.now() + GIVE_UP_MS;
+  const owner = session() && session().userId;
   let delay = 150;
   for (;;) {
+    // Signed out meanwhile: the change is no business of whoever is here now.
+    if (!session() || session().userId !== owner) {
+      return { command_id: commandId, status: "unknown", signedOut: true };
+    }
     const record = await get(`/commands/${encodeURIComponent(commandId)}`);
     if (record.status === "failed") return record;
     if (record.projected) return record;
@@ -69,8 +100,8 @@ export async function track(accepted, label) {
     fill(state, "Could not follow it: ", error.message);
     throw error;
   }
+  if (record.signedOut) return record;
   describe(item, state, record);
-  if (item.dataset.state === "done") setTimeout(() => forget(item), SAVED_SHOWN_MS);
   settledListeners.forEach((listener) => listener(record));
   return record;
 }

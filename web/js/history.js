@@ -4,27 +4,24 @@
 import { get } from "./api.js";
 import { session } from "./auth.js";
 import { $, el, fill, onSubmit, showError } from "./dom.js";
-import { commandName, shortId, value, when } from "./format.js";
-import { revert, who } from "./undo.js";
+import { commandName } from "./format.js";
+import { actorOf, personName } from "./people.js";
+import { albumTitles, beforeAfter, historyOf, moment, summaryOf } from "./readable.js";
+import { revert } from "./undo.js";
 
 let opened = null;
 
+/** Album titles for the before → after of the panel open now (album ids never show). */
+let albumNames = new Map();
+
 function changes(entry) {
-  const names = [...new Set([...Object.keys(entry.before), ...Object.keys(entry.after)])];
-  if (!names.length) return el("span", { class: "hint", text: "—" });
-  return el("dl", { class: "diff" }, names.map((name) => [
-    el("dt", { text: name }),
-    el("dd", {},
-      el("del", { text: name in entry.before ? value(entry.before[name]) : "—" }),
-      " → ",
-      el("ins", { text: name in entry.after ? value(entry.after[name]) : "—" })),
-  ]));
+  return beforeAfter(entry.before, entry.after, albumNames);
 }
 
 function canRevert(entry) {
   const me = session();
   if (!me || me.groups.includes("auditors") || !entry.command_id) return false;
-  return entry.actor === me.userId || me.groups.includes("support");
+  return actorOf(entry).id === me.userId || me.groups.includes("support");
 }
 
 /** The reason field support must fill in before reverting someone else's change. */
@@ -47,13 +44,28 @@ function reasonForm(entry, kind, done) {
   return { form, input };
 }
 
+/** Whether "Undo this" or "Redo this" applies ("undo" | "redo" | null), as the API says. */
+function offered(entry, undoneNow) {
+  if ("can_undo" in entry || "can_redo" in entry) {
+    if (entry.can_redo) return "redo";
+    return entry.can_undo ? "undo" : null;
+  }
+  // Older answers say nothing: reversals and the pipeline's results are never offered.
+  if (entry.undoes || entry.redoes || actorOf(entry).groups.includes("system")) return null;
+  return undoneNow.has(entry.command_id) ? "redo" : "undo";
+}
+
 function action(entry, cell, undoneNow) {
+  const kind = offered(entry, undoneNow);
+  if (!kind) {
+    if (entry.cannot_undo_reason) cell.append(el("p", { class: "hint cannot-undo", text: entry.cannot_undo_reason }));
+    return;
+  }
   if (!canRevert(entry)) return;
-  const undone = undoneNow.has(entry.command_id);
-  const kind = undone ? "redo" : "undo";
+  const undone = kind === "redo";
   const button = el("button", { type: "button", class: "secondary",
     text: undone ? "Redo this" : "Undo this",
-    "aria-label": `${undone ? "Redo" : "Undo"} ${commandName(entry.type)} of ${when(entry.time)}` });
+    "aria-label": `${undone ? "Redo" : "Undo"} ${commandName(entry.type)}: ${summaryOf(entry)}` });
   const me = session();
   const send = async (body) => {
     button.disabled = true;
@@ -63,7 +75,7 @@ function action(entry, cell, undoneNow) {
     if (record && record.status === "succeeded" && opened) await load(opened);
   };
   button.addEventListener("click", () => {
-    if (entry.actor === me.userId) return send(undefined);
+    if (actorOf(entry).id === me.userId) return send(undefined);
     const { form, input } = reasonForm(entry, kind, send);
     cell.append(form);
     input.focus();
@@ -72,19 +84,28 @@ function action(entry, cell, undoneNow) {
   cell.append(button);
 }
 
-function row(entry, undoneNow) {
+/** What an undo or redo entry took back or brought back, named by its sentence. */
+function reversal(entry, byId) {
+  const target = byId.get(entry.undoes || entry.redoes);
+  const verb = entry.undoes ? "Takes back" : "Brings back";
+  if (!target) return el("p", { class: "hint", text: `${verb} an earlier change.` });
+  return el("p", { class: "hint" }, `${verb}: `, summaryOf(target));
+}
+
+function row(entry, undoneNow, byId) {
   const actionCell = el("td", { class: "history-action" });
   action(entry, actionCell, undoneNow);
   const notes = [];
   if (entry.reason) notes.push(el("p", { class: "reason" }, "Reason: ", entry.reason));
   if (undoneNow.has(entry.command_id)) notes.push(el("p", { class: "hint", text: "Undone" }));
   else if (entry.undone_by.length) notes.push(el("p", { class: "hint", text: "Undone, then redone" }));
-  if (entry.undoes) notes.push(el("p", { class: "hint", text: `Undoes ${shortId(entry.undoes)}` }));
-  if (entry.redoes) notes.push(el("p", { class: "hint", text: `Redoes ${shortId(entry.redoes)}` }));
+  if (entry.undoes || entry.redoes) notes.push(reversal(entry, byId));
   return el("tr", { dataset: { commandId: entry.command_id, type: entry.type } },
-    el("td", { text: when(entry.time) }),
-    el("td", { text: who(entry.actor), title: entry.actor }),
-    el("td", {}, el("span", { class: "command-type", text: commandName(entry.type) }), notes),
+    el("td", {}, moment(entry.time)),
+    el("td", { class: "who", text: personName(actorOf(entry)) }),
+    el("td", {}, el("span", { class: "summary", text: summaryOf(entry) }),
+      entry.summary ? el("span", { class: "command-type visually-hidden", text: ` (${commandName(entry.type)})` }) : null,
+      notes),
     el("td", {}, changes(entry)),
     actionCell);
 }
@@ -102,29 +123,30 @@ async function undone(entries) {
     .map((record) => record.command_id));
 }
 
-async function load({ kind, id }) {
+async function load({ kind, id, owner }) {
   const body = $("#history-body");
-  const entries = [];
-  let cursor = null;
-  do {
-    const page = await get(`/${kind}s/${encodeURIComponent(id)}/history`, { cursor, limit: 500 });
-    entries.push(...page.entries);
-    cursor = page.cursor;
-  } while (cursor);
-  const undoneNow = await undone(entries);
+  const entries = await historyOf(`${kind}s`, id);
+  const mentionsAlbums = entries.some((e) => "album_id" in e.before || "album_id" in e.after);
+  const me = session();
+  const [undoneNow, names] = await Promise.all([
+    undone(entries),
+    mentionsAlbums ? albumTitles(me && owner !== me.userId ? owner : null) : new Map(),
+  ]);
+  albumNames = names;
+  const byId = new Map(entries.filter((e) => e.command_id).map((e) => [e.command_id, e]));
   fill(body, entries.length
     ? el("div", { class: "table-scroll" }, el("table", { class: "history" },
       el("caption", { class: "visually-hidden", text: "Changes, newest first" }),
       el("thead", {}, el("tr", {}, ["When", "Who", "What", "Before → after", ""].map(
         (name) => el("th", { scope: "col", text: name })))),
-      el("tbody", {}, entries.slice().reverse().map((entry) => row(entry, undoneNow)))))
+      el("tbody", {}, entries.slice().reverse().map((entry) => row(entry, undoneNow, byId)))))
     : el("p", { text: "No changes yet." }));
 }
 
-/** Open the panel for an album or photo (kind: "album" | "photo"). */
-export async function openHistory(kind, id, title) {
+/** Open the panel for an album or photo (kind: "album" | "photo"); `owner`: its owner's id. */
+export async function openHistory(kind, id, title, owner) {
   const dialog = $("#history-dialog");
-  opened = { kind, id };
+  opened = { kind, id, owner };
   $("#history-heading").textContent = title ? `History of “${title}”` : "History";
   fill($("#history-body"), el("p", { text: "Loading…" }));
   if (!dialog.open) dialog.showModal();
@@ -139,4 +161,6 @@ export function installHistory() {
   const dialog = $("#history-dialog");
   $("#history-close").addEventListener("click", () => dialog.close());
   dialog.addEventListener("close", () => { opened = null; });
+  // The panel belongs to the page it was opened on: Back (or any link) closes it.
+  window.addEventListener("hashchange", () => { if (dialog.open) dialog.close(); });
 }

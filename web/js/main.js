@@ -2,8 +2,8 @@
 // Hash routes keep the page a set of static files (an S3 website bucket serves it as is).
 
 import { configured } from "./settings.js";
-import { onSessionChange, restore, session, signOut } from "./auth.js";
-import { onSettled } from "./changes.js";
+import { claimsOf, onSessionChange, restore, session, signOut } from "./auth.js";
+import { installChanges, onSettled } from "./changes.js";
 import { $, el, fill } from "./dom.js";
 import { announce, clearAlert, showAlert } from "./notice.js";
 import { hideSignIn, installSignIn, showSignIn } from "./signin.js";
@@ -15,14 +15,16 @@ import * as photo from "./photo.js";
 import * as audit from "./audit.js";
 import * as support from "./support.js";
 import * as shared from "./shared.js";
+import * as profile from "./profile.js";
 
 const ROUTES = [
-  { pattern: /^\/albums$/, view: albums, public: false },
+  { pattern: /^\/albums$/, view: albums, public: false, role: "owner" },
   { pattern: /^\/albums\/([^/]+)$/, view: album, public: false },
   { pattern: /^\/photos\/([^/]+)$/, view: photo, public: false },
   { pattern: /^\/audit$/, view: audit, public: false, role: "reader" },
   { pattern: /^\/support$/, view: support, public: false, role: "support" },
   { pattern: /^\/shared\/([^/]+)$/, view: shared, public: true },
+  { pattern: /^\/me$/, view: profile, public: false },
 ];
 
 export const roles = {
@@ -63,6 +65,8 @@ async function route() {
   }
   if (r.role === "support" && !roles.isSupport()) return location.replace(home());
   if (r.role === "reader" && !roles.readsEverything()) return location.replace(home());
+  // Auditors own nothing: "Your albums" would always be empty, so they land on the trail.
+  if (r.role === "owner" && roles.isAuditor()) return location.replace(home());
   hideSignIn();
   markNav();
   const mine = ++generation;
@@ -107,11 +111,19 @@ function showSession(signedIn) {
   $("#nav").hidden = !signedIn;
   $("#undo-bar").hidden = !(signedIn && roles.mayWrite());
   if (!signedIn) return;
-  const me = session();
-  fill($("#who"), me.username, me.groups.length ? ` (${me.groups.join(", ")})` : "");
+  fill($("#who"), el("a", { href: "#/me", class: "who-link", title: "Your profile", text: whoText() }));
   $("#nav-albums").hidden = roles.isAuditor();  // auditors never own anything
   $("#nav-audit").hidden = !roles.readsEverything();
   $("#nav-support").hidden = !roles.isSupport();
+}
+
+/** "Alice Liddell (alice)", "Sam Support (sam, support)": the name the token (or a rename) gives. */
+function whoText() {
+  const me = session();
+  const name = profile.displayName() || claimsOf(me.idToken).name;
+  const handle = [me.username, ...me.groups].join(", ");
+  if (name && name !== me.username) return `${name} (${handle})`;
+  return me.groups.length ? `${me.username} (${me.groups.join(", ")})` : me.username;
 }
 
 function start() {
@@ -122,6 +134,7 @@ function start() {
     return;
   }
   installSignIn();
+  installChanges();
   installUndo(roles.mayWrite);
   installHistory();
   $("#sign-out").addEventListener("click", () => {
@@ -143,13 +156,16 @@ function start() {
     if (reason === "signed-in") {
       greeting = `Signed in as ${signedIn.username}.`;
       const wanted = location.hash;
-      if (!wanted || wanted === "#/" || wanted === "#") location.hash = home();
+      // Each person starts on their own front page: a bare "#/albums" left in the tab is not theirs.
+      const fresh = !wanted || wanted === "#/" || wanted === "#" || wanted === "#/albums";
+      if (fresh && wanted !== home()) location.hash = home();
       else route();
     }
   });
   onSettled(() => {
     if (current && typeof current.refresh === "function") current.refresh();
   });
+  profile.onRenamed(() => { if (session()) showSession(true); });
   window.addEventListener("hashchange", route);
   restore();
   showSession(Boolean(session()));

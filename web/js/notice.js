@@ -2,9 +2,22 @@
 
 import { $, fill } from "./dom.js";
 
-/** Say something politely (screen readers read it when idle). */
+/** How long a confirmation ("Link copied.") stays before it clears itself. */
+const CONFIRMATION_MS = 5000;
+let confirmationTimer = null;
+
+/** Say something politely (screen readers read it when idle); it stays until replaced. */
 export function announce(message) {
+  clearTimeout(confirmationTimer);
   $("#status").textContent = message;
+}
+
+/** Confirm something just done ("Link copied."): said like `announce`, then cleared. */
+export function confirmDone(message) {
+  announce(message);
+  confirmationTimer = setTimeout(() => {
+    if ($("#status").textContent === message) $("#status").textContent = "";
+  }, CONFIRMATION_MS);
 }
 
 /** Show an alert (role=alert) made of the given nodes (none hides it); inside the open dialog if any. */

@@ -7,6 +7,7 @@ import { busy, el, fill, onSubmit, showError } from "./dom.js";
 import { bytes, when } from "./format.js";
 import { openHistory } from "./history.js";
 import { largeOf, stateText } from "./photos.js";
+import { albumTitles } from "./readable.js";
 
 function details(photo, albumTitle) {
   const rows = [
@@ -50,9 +51,12 @@ export async function render(container, [photoId], ctx) {
   const reprocessButton = el("button", { type: "button", class: "secondary", hidden: true, text: "Process again" });
   let photo = null;
   let albums = [];
+  /** Titles of the owner's albums, for those who read others' photos (never an album id). */
+  let albumNames = new Map();
   const pendingTags = new Set();
 
-  historyButton.addEventListener("click", () => openHistory("photo", photoId, photo ? photo.title : ""));
+  historyButton.addEventListener("click", () =>
+    openHistory("photo", photoId, photo ? photo.title : "", photo ? photo.owner : null));
 
   const act = (control, label, send) => busy(control, async () => {
     showError(error, "");
@@ -123,7 +127,7 @@ export async function render(container, [photoId], ctx) {
   function albumTitle() {
     if (!photo.album_id) return "None (unsorted)";
     const found = albums.find((a) => a.album_id === photo.album_id);
-    return found ? found.title : photo.album_id;
+    return found ? found.title : (albumNames.get(photo.album_id) || "Its album");
   }
 
   async function load() {
@@ -134,6 +138,10 @@ export async function render(container, [photoId], ctx) {
     if (!ctx.isCurrent()) return;
     photo = current;
     albums = owned;
+    if (!mine && photo.album_id && !albumNames.has(photo.album_id)) {
+      albumNames = await albumTitles(photo.owner);
+      if (!ctx.isCurrent()) return;
+    }
     heading.textContent = photo.title || photo.filename || "(untitled)";
     caption.textContent = photo.caption || "";
     const back = photo.album_id ? `#/albums/${photo.album_id}` : "#/albums/unsorted";

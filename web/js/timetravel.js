@@ -72,7 +72,17 @@ export function timeTravel(albumId) {
   });
   onSubmit(pickerForm, () => {
     const iso = localToIso(picker.value);
-    if (iso) show(iso, "");
+    if (!iso) return;
+    // The slider and its label follow the picked instant: the last moment at or before it.
+    const picked = new Date(iso).getTime();
+    const index = moments.map((m) => new Date(m.time).getTime()).filter((t) => t <= picked).length - 1;
+    if (index >= 0) slider.value = String(index);
+    const text = index >= 0
+      ? `At ${when(iso)}: ${describe(index).charAt(0).toLowerCase()}${describe(index).slice(1)}`
+      : `At ${when(iso)}: before its first change`;
+    moment.textContent = text;
+    slider.setAttribute("aria-valuetext", text);
+    show(iso, "");
   });
 
   /** (Re)read the histories; `photos` are the album's photos now. */
