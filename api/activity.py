@@ -32,6 +32,7 @@ from api.schemas import (
 from api.summaries import all_described, described
 from commands.command_log import CommandRecord
 from commands.handlers.undo import standing_in_the_way
+from projections.command_phrases import quoted, quoted_list
 from projections.people import People
 from projections.read_models import ReadModels
 
@@ -316,13 +317,63 @@ def my_activity(limit: Limit = 50, cursor: Cursor = None) -> CommandList:
     return CommandList(items=commands_out(all_described(page.items), identity), cursor=page.cursor)
 
 
+#: What the Undo and Redo buttons call a command, before the name of what it changed:
+#: "Undo: rename of "Paris 2024"".
+_BUTTON_NOUNS = {
+    "CreateAlbum": "creation", "RenameAlbum": "rename", "DescribeAlbum": "description",
+    "ShareAlbum": "sharing", "UnshareAlbum": "unsharing", "DeleteAlbum": "deletion",
+    "RegisterUpload": "upload", "ReprocessPhoto": "reprocessing", "RetitlePhoto": "retitle",
+    "CaptionPhoto": "caption", "TagPhoto": "tagging", "UntagPhoto": "untagging",
+    "MovePhoto": "move", "TrashPhoto": "trashing", "RestorePhoto": "restore",
+    "PurgePhoto": "purge",
+}  # fmt: skip
+
+
+def button_label(target: CommandRecord) -> str:
+    """A short name for what an Undo or Redo button acts on: "rename of "Paris 2024"".
+
+    The album or photo is named as it is called now; a rename or a tag also names
+    the value it set, so Redo after an undo still says what it brings back.
+    """
+    payload = target.payload
+    if target.type == "ChangeDisplayName":
+        return f"change of your display name to {quoted(str(payload.get('display_name', '')))}"
+    if target.type == "BatchTagPhotos":
+        count = len(payload.get("photo_ids") or [])
+        batch_tags = quoted_list([str(tag) for tag in payload.get("tags") or []])
+        return f"tagging of {count} photo{'s' if count != 1 else ''} with {batch_tags}"
+    noun = _BUTTON_NOUNS.get(target.type, "change")
+    read_models = deps().read_models
+    name: str | None = None
+    album = read_models.get_album(target.aggregate_id)
+    if album is not None:
+        name = album.title
+    else:
+        photo = read_models.get_photo(target.aggregate_id)
+        if photo is not None:
+            name = photo.title or photo.filename
+    name = name or str(payload.get("title") or payload.get("filename") or "")
+    subject = quoted(name) if name else ("the album" if "Album" in target.type else "the photo")
+    tags = [str(tag) for tag in payload.get("tags") or []]
+    if target.type in ("RenameAlbum", "RetitlePhoto"):
+        wanted = str(payload.get("title", ""))
+        return (
+            f"{noun} of {subject}" if wanted == name else f"{noun} of {subject} to {quoted(wanted)}"
+        )
+    if target.type == "TagPhoto" and tags:
+        return f"tagging of {subject} with {quoted_list(tags)}"
+    if target.type == "UntagPhoto" and tags:
+        return f"removal of {quoted_list(tags)} from {subject}"
+    return f"{noun} of {subject}"
+
+
 def _preview(
     target: CommandRecord | None, identity: Identity, nothing: Conflict
 ) -> ReversalPreview:
     if target is None:
         raise nothing
     status = status_of(target, identity)
-    return ReversalPreview(command=status, summary=status.summary or "")
+    return ReversalPreview(command=status, summary=status.summary or "", label=button_label(target))
 
 
 @router.get(

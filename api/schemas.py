@@ -229,7 +229,8 @@ class ReversalPreview(BaseModel):
     """What the Undo (or Redo) button would act on now."""
 
     command: CommandStatus
-    summary: str = Field(description='The command\'s summary, e.g. for "Undo: ...".')
+    summary: str = Field(description="The command's summary, a whole sentence.")
+    label: str = Field(description='What the button calls it: "rename of "Paris 2024"".')
 
 
 class LaterCommand(BaseModel):

@@ -167,7 +167,7 @@ def _photo_captioned(event: Any, names: Names) -> Phrase:
 def _photo_tagged(event: Any, names: Names) -> Phrase:
     photo = names.photo(_stream(event))
     return Phrase(
-        f"tagged {photo} {quoted_list(event.tags)}",
+        f"tagged {photo} with {quoted_list(event.tags)}",
         f"tagging of {photo} with {quoted_list(event.tags)}",
     )
 
@@ -253,7 +253,8 @@ def combined(events: Sequence[Any], names: Names) -> Phrase:
         tags = sorted({tag for event in tagged for tag in event.tags})
         photos = f"{len(tagged)} photos"
         return Phrase(
-            f"tagged {photos} {quoted_list(tags)}", f"tagging of {photos} with {quoted_list(tags)}"
+            f"tagged {photos} with {quoted_list(tags)}",
+            f"tagging of {photos} with {quoted_list(tags)}",
         )
     found = [phrase(event, names) for event in events]
     return Phrase(_join([p.verb for p in found]), _join([p.noun for p in found]))

@@ -167,6 +167,7 @@ def test_me_undo_and_redo_preview_what_the_buttons_would_act_on(api: ApiHarness)
     assert undo_preview.json["command"]["command_id"] == rename["command_id"]
     assert undo_preview.json["summary"] == 'Alice Liddell renamed the album "Paris" to "Paris 2024"'
     assert undo_preview.json["command"]["actor"]["name"] == "Alice Liddell"
+    assert undo_preview.json["label"] == 'rename of "Paris 2024"'
     assert (nothing.status, nothing.error_code) == (409, "nothing_to_redo")
     assert len(api.queue.sent) == sent  # a preview queues nothing
 
@@ -176,6 +177,8 @@ def test_me_undo_and_redo_preview_what_the_buttons_would_act_on(api: ApiHarness)
     assert undone.json["summary"] == undo_preview.json["summary"]
     assert undone.json["target_command_id"] == rename["command_id"]
     assert redo_preview["command"]["command_id"] == rename["command_id"]
+    # Once undone, the album is "Paris" again: Redo names what it would bring back.
+    assert redo_preview["label"] == 'rename of "Paris" to "Paris 2024"'
     assert api.call("GET", "/me/undo", as_=BOB).error_code == "nothing_to_undo"
 
 

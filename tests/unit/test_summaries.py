@@ -134,8 +134,8 @@ def test_a_created_album_is_named_by_its_title() -> None:
         (lambda p: (p.set_caption("a"), p.set_caption("b")),
          'changed the caption of IMG_0001.jpg to "b"'),
         (lambda p: (p.set_caption("a"), p.set_caption("")), "removed the caption of IMG_0001.jpg"),
-        (lambda p: p.tag(["beach"]), 'tagged IMG_0001.jpg "beach"'),
-        (lambda p: p.tag(["beach", "sea"]), 'tagged IMG_0001.jpg "beach" and "sea"'),
+        (lambda p: p.tag(["beach"]), 'tagged IMG_0001.jpg with "beach"'),
+        (lambda p: p.tag(["beach", "sea"]), 'tagged IMG_0001.jpg with "beach" and "sea"'),
         (lambda p: (p.tag(["beach"]), p.untag(["beach"])),
          'removed the tag "beach" from IMG_0001.jpg'),
         (lambda p: p.trash(), "put IMG_0001.jpg in the trash"),
@@ -279,7 +279,7 @@ def test_batch_tagging_is_one_sentence() -> None:
         picture.tag(["beach"])
         events += picture.collect_events()
 
-    assert combined(events, Names({})).verb == 'tagged 3 photos "beach"'
+    assert combined(events, Names({})).verb == 'tagged 3 photos with "beach"'
 
 
 def test_a_refused_command_says_what_was_asked_and_why_without_ids() -> None:

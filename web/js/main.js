@@ -74,7 +74,10 @@ async function route() {
   container.hidden = false;
   container.setAttribute("aria-busy", "true");
   try {
-    current = await r.view.render(container, m.slice(1), { roles, isCurrent: () => mine === generation });
+    const shown = await r.view.render(container, m.slice(1), { roles, isCurrent: () => mine === generation });
+    // A view superseded while it loaded (two navigations close together) must not become
+    // the one that refreshes after each change: the page on screen is the newer one.
+    if (mine === generation) current = shown;
   } catch (error) {
     if (mine !== generation) return;
     current = null;

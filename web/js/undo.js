@@ -92,7 +92,7 @@ function typing(target) {
 }
 
 let running = false;
-/** What each button would act on: `{summary}`, `null` (nothing), `undefined` (not known). */
+/** What each button would act on: `{summary, label}`, `null` (nothing), `undefined` (not known). */
 const previews = { undo: undefined, redo: undefined };
 let asked = 0;
 let mayWriteNow = () => false;
@@ -108,8 +108,9 @@ function showButton(kind) {
     button.title = kind === "undo"
       ? "You have no change in effect to undo." : "You have no undone change to redo.";
   } else if (preview && preview.summary) {
+    // The button names it briefly ("Undo: rename of "Paris 2024""); its title says it all.
     fill(button, el("span", { class: "undo-verb", text: `${verb}: ` }),
-      el("span", { class: "undo-what", text: preview.summary }));
+      el("span", { class: "undo-what", text: preview.label || preview.summary }));
     button.title = `${verb}: ${preview.summary} (${keys})`;
   } else {
     fill(button, verb);
@@ -131,7 +132,7 @@ async function preview(kind) {
     const answer = await get(`/me/${kind}`);
     if (!answer || !answer.command) return null;
     const summary = answer.summary || answer.command.summary || commandName(answer.command.type);
-    return { summary: yours(summary, answer.command) };
+    return { summary: yours(summary, answer.command), label: answer.label || null };
   } catch (error) {
     if (error.code === `nothing_to_${kind}`) return null;
     return undefined;
