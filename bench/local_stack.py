@@ -12,7 +12,8 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -116,8 +117,9 @@ def _http(api: str, method: str, path: str, token: str, body: Any = None) -> tup
         return error.code, json.loads(error.read() or b"null")
 
 
-def e2e_latency(seconds: float = 30.0, rate: float = 10.0, poll_every: float = 0.1) -> Result:
-    """POST to `projected: true` through the local stack over HTTP, at a steady rate."""
+@contextmanager
+def _quiet_stack() -> Iterator[Any]:
+    """A whole local stack in a scratch folder, nothing kept warm or saved; its StackInfo."""
     from local_stack.stack import LocalStack, StackConfig
 
     with tempfile.TemporaryDirectory() as folder:
@@ -127,43 +129,48 @@ def e2e_latency(seconds: float = 30.0, rate: float = 10.0, poll_every: float = 0
                 keep_warm=False, persist=False,
             )
         )  # fmt: skip
-        info = stack.start()
         try:
-            token = _sign_in(info)
-            albums = []
-            for number in range(10):
-                _, created = _http(info.api_url, "POST", "/albums", token, {"title": f"A{number}"})
-                albums.append(created["album_id"])
-                _wait_projected(info.api_url, token, created["command_id"], poll_every)
-            latencies: list[float] = []
-            lock = threading.Lock()
-            total = int(seconds * rate)
-            progress = Progress(f"PATCH at {rate:g}/s", total)
-
-            def one(number: int) -> None:
-                started = time.monotonic()
-                status, accepted = _http(
-                    info.api_url, "PATCH", f"/albums/{albums[number % len(albums)]}", token,
-                    {"title": f"T{number}"},
-                )  # fmt: skip
-                if status == 202 and _wait_projected(
-                    info.api_url, token, accepted["command_id"], poll_every
-                ):
-                    with lock:
-                        latencies.append((time.monotonic() - started) * 1000)
-                progress.advance()
-
-            threads = []
-            begin = time.monotonic()
-            for number in range(total):
-                time.sleep(max(0.0, begin + number / rate - time.monotonic()))
-                thread = threading.Thread(target=one, args=(number,))
-                thread.start()
-                threads.append(thread)
-            for thread in threads:
-                thread.join(60)
+            yield stack.start()
         finally:
             stack.stop()
+
+
+def e2e_latency(seconds: float = 30.0, rate: float = 10.0, poll_every: float = 0.1) -> Result:
+    """POST to `projected: true` through the local stack over HTTP, at a steady rate."""
+    with _quiet_stack() as info:
+        token = _sign_in(info)
+        albums = []
+        for number in range(10):
+            _, created = _http(info.api_url, "POST", "/albums", token, {"title": f"A{number}"})
+            albums.append(created["album_id"])
+            _wait_projected(info.api_url, token, created["command_id"], poll_every)
+        latencies: list[float] = []
+        lock = threading.Lock()
+        total = int(seconds * rate)
+        progress = Progress(f"PATCH at {rate:g}/s", total)
+
+        def one(number: int) -> None:
+            started = time.monotonic()
+            status, accepted = _http(
+                info.api_url, "PATCH", f"/albums/{albums[number % len(albums)]}", token,
+                {"title": f"T{number}"},
+            )  # fmt: skip
+            if status == 202 and _wait_projected(
+                info.api_url, token, accepted["command_id"], poll_every
+            ):
+                with lock:
+                    latencies.append((time.monotonic() - started) * 1000)
+            progress.advance()
+
+        threads = []
+        begin = time.monotonic()
+        for number in range(total):
+            time.sleep(max(0.0, begin + number / rate - time.monotonic()))
+            thread = threading.Thread(target=one, args=(number,))
+            thread.start()
+            threads.append(thread)
+        for thread in threads:
+            thread.join(60)
     p50, p95 = percentile(latencies, 0.5), percentile(latencies, 0.95)
     return Result(
         "e2e-latency",
@@ -192,46 +199,35 @@ def same_aggregate_latency(rounds: int = 6, steps: int = 5, poll_every: float = 
     machine's noise falls on both alike.
     """
     from local_stack.moto_patches import released_fifo_receive
-    from local_stack.stack import LocalStack, StackConfig
 
     latencies: dict[str, list[float]] = {"patched": [], "released": []}
     progress = Progress("back-to-back renames of one album", rounds * 2 * steps)
-    with tempfile.TemporaryDirectory() as folder:
-        stack = LocalStack(
-            StackConfig(
-                data_dir=Path(folder), moto_port=0, api_port=0, site_port=0,
-                keep_warm=False, persist=False,
-            )
-        )  # fmt: skip
-        info = stack.start()
-        try:
-            token = _sign_in(info)
-            _, created = _http(info.api_url, "POST", "/albums", token, {"title": "Paris"})
-            _wait_projected(info.api_url, token, created["command_id"], poll_every)
-            album = created["album_id"]
-            number = 0
-            for _ in range(rounds):
-                for kind in ("patched", "released"):
-                    receive = released_fifo_receive() if kind == "released" else nullcontext()
-                    with receive:
-                        # The first rename of a round goes unmeasured: a long poll that
-                        # began before the switch still runs the other receive.
-                        for step in range(steps + 1):
-                            number += 1
-                            started = time.monotonic()
-                            status, accepted = _http(
-                                info.api_url, "PATCH", f"/albums/{album}", token,
-                                {"title": f"Paris {number}"},
-                            )  # fmt: skip
-                            projected = status == 202 and _wait_projected(
-                                info.api_url, token, accepted["command_id"], poll_every
-                            )
-                            if projected and step > 0:
-                                latencies[kind].append((time.monotonic() - started) * 1000)
-                            if step > 0:
-                                progress.advance()
-        finally:
-            stack.stop()
+    with _quiet_stack() as info:
+        token = _sign_in(info)
+        _, created = _http(info.api_url, "POST", "/albums", token, {"title": "Paris"})
+        _wait_projected(info.api_url, token, created["command_id"], poll_every)
+        album = created["album_id"]
+        number = 0
+        for _ in range(rounds):
+            for kind in ("patched", "released"):
+                receive = released_fifo_receive() if kind == "released" else nullcontext()
+                with receive:
+                    # The first rename of a round goes unmeasured: a long poll that
+                    # began before the switch still runs the other receive.
+                    for step in range(steps + 1):
+                        number += 1
+                        started = time.monotonic()
+                        status, accepted = _http(
+                            info.api_url, "PATCH", f"/albums/{album}", token,
+                            {"title": f"Paris {number}"},
+                        )  # fmt: skip
+                        projected = status == 202 and _wait_projected(
+                            info.api_url, token, accepted["command_id"], poll_every
+                        )
+                        if projected and step > 0:
+                            latencies[kind].append((time.monotonic() - started) * 1000)
+                        if step > 0:
+                            progress.advance()
     patched, released = latencies["patched"], latencies["released"]
     p50, p95 = percentile(patched, 0.5), percentile(patched, 0.95)
     released_p50 = percentile(released, 0.5)
