@@ -9,7 +9,7 @@ that does not exist: a gallery user never learns that another's album exists.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -17,7 +17,7 @@ from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes.common import BaseProxyEvent
 
 from api import dependencies
-from api.errors import BadRequest, Forbidden, NotFound, Unauthorized
+from api.errors import BadRequest, Conflict, Forbidden, NotFound, Unauthorized
 from api.idempotency import HEADER, IdempotencyKeyReused, RequestIds
 from api.identity import Identity, identity_from_event
 from api.schemas import Accepted
@@ -25,7 +25,7 @@ from commands.models import Envelope, validate_envelope
 from commands.submit import CommandIdReused
 from domain.album import Album
 from domain.photo import Photo
-from projections.history import as_of
+from projections.history import StreamDamaged, as_of
 from projections.views import AlbumView, PhotoView
 
 READ_ONLY = "Auditors have read-only access."
@@ -109,6 +109,40 @@ def ensure_readable(identity: Identity, owner: str | None, what: str, resource_i
 
 
 V = TypeVar("V", AlbumView, PhotoView)
+T = TypeVar("T")
+
+
+def damaged(damage: StreamDamaged, subject: str) -> Conflict:
+    """409 `stream_damaged`: a stream with a missing commit, named for people and programs."""
+    return Conflict(
+        f"The stored history of {subject} is damaged: the change at version {damage.version} "
+        "is missing, so it cannot be read as it was. An auditor's Verify names every break.",
+        code="stream_damaged",
+        stream_id=damage.stream_id,
+        version=damage.version,
+    )
+
+
+def intact(
+    identity: Identity, kind: type[Album] | type[Photo], aggregate_id: str, read: Callable[[], T]
+) -> T:
+    """`read()` of an aggregate's past; a damaged stream answers 409 `stream_damaged`.
+
+    Only to a caller who may read the aggregate: anyone else gets the same 404 as
+    for an id that names nothing.
+    """
+    try:
+        return read()
+    except StreamDamaged as damage:
+        what = "album" if kind is Album else "photo"
+        ensure_readable(identity, owner_of(kind, aggregate_id), what, aggregate_id)
+        view = (
+            deps().read_models.get_album(aggregate_id)
+            if kind is Album
+            else deps().read_models.get_photo(aggregate_id)
+        )
+        subject = f'{what} "{view.title}"' if view is not None and view.title else f"this {what}"
+        raise damaged(damage, subject) from damage
 
 
 def readable_view(identity: Identity, view: V | None, what: str, resource_id: str) -> V:

@@ -14,6 +14,7 @@ from api.access import (
     current_album,
     deps,
     ensure_readable,
+    intact,
     owner_of,
     parse_instant,
     readable_view,
@@ -154,7 +155,7 @@ def list_albums(
     summary="An album with a page of its photos, now or as of an instant",
     tags=TAGS,
     security=SIGNED_IN,
-    responses=documented(200, 400, 401, 404),
+    responses=documented(200, 400, 401, 404, 409),
 )
 def get_album(
     album_id: UUID, limit: Limit = 50, cursor: Cursor = None, as_of: AsOf = None
@@ -166,7 +167,7 @@ def get_album(
         photos = present_page(album_photos(key, limit=limit, cursor=cursor), identity)
         return AlbumDetail(**album.model_dump(), photos=photos)
     instant = parse_instant(as_of)
-    then = past.as_of(deps().store, key, instant)
+    then = intact(identity, Album, key, lambda: past.as_of(deps().store, key, instant))
     if not isinstance(then, AlbumView):
         ensure_readable(identity, owner_of(Album, key), "album", key)
         raise NotFound(f"Album {key} did not exist yet at {instant.isoformat()}.", album_id=key)
@@ -182,13 +183,13 @@ def get_album(
     summary="Every change to an album: who, what, when, before and after",
     tags=TAGS,
     security=SIGNED_IN,
-    responses=documented(200, 400, 401, 404),
+    responses=documented(200, 400, 401, 404, 409),
 )
 def album_history(album_id: UUID, limit: HistoryLimit = 100, cursor: Cursor = None) -> History:
     identity = caller(router.current_event)
     key = str(album_id)
     ensure_readable(identity, owner_of(Album, key), "album", key)
-    entries = past.history(deps().store, deps().log, key)
+    entries = intact(identity, Album, key, lambda: past.history(deps().store, deps().log, key))
     return history_page(key, entries, limit=limit, cursor=cursor, viewer=identity)
 
 

@@ -31,6 +31,7 @@ from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEvent
 
 from adapters.settings import Settings
 from api import activity, albums, audit, idempotency, messages, people, photos, uploads
+from api.access import damaged
 from api.errors import (
     ERROR_DESCRIPTIONS,
     ApiError,
@@ -46,6 +47,7 @@ from api.identity import identity_from_event
 from api.schemas import Health
 from commands.command_log import InvalidSearchCursor
 from commands.models import InvalidCommand
+from projections.history import StreamDamaged
 from projections.read_models import InvalidCursor
 from resources.definitions import PUBLIC_ROUTES, RouteSpec
 
@@ -202,6 +204,10 @@ def invalid_command(error: InvalidCommand) -> Response[Any]:
     )
 
 
+def damaged_stream(error: StreamDamaged) -> Response[Any]:
+    return error_response(damaged(error, "an album or photo shown here"))
+
+
 def invalid_cursor(error: ValueError) -> Response[Any]:
     return error_response(BadRequest(str(error), code="invalid_cursor", field="cursor"))
 
@@ -223,6 +229,7 @@ for error_class, error_handler in (
     (RequestUnsupportedContentType, unsupported_media_type),
     (InvalidCommand, invalid_command),
     (InvalidCursor, invalid_cursor),
+    (StreamDamaged, damaged_stream),
     (InvalidSearchCursor, invalid_cursor),
     (Exception, unexpected),
 ):

@@ -17,6 +17,7 @@ of the contract (clients branch on them); messages are for people and may change
 | conflict | 409 | the request contradicts the current state |
 | nothing_to_undo / nothing_to_redo | 409 | `/me/undo` or `/me/redo` with nothing to act on |
 | undo_conflict | 409 | an undo or redo that later commands stand in the way of (`details.later`) |
+| stream_damaged | 409 | a history or past state of a stream missing a commit (`details.version`) |
 | idempotency_key_reused | 422 | an `Idempotency-Key` already used for a different request |
 | payload_too_large | 413 | a body over 64 KiB |
 | upload_too_large | 413 | an upload declared larger than the limit (25 MB unless configured) |
@@ -109,7 +110,7 @@ ERROR_DESCRIPTIONS = {
     403: "The caller's role may not do this (code: forbidden)",
     404: "No such resource, or one the caller may not see (code: not_found)",
     409: "Conflicts with the current state "
-    "(codes: conflict, nothing_to_undo, nothing_to_redo, undo_conflict)",
+    "(codes: conflict, nothing_to_undo, nothing_to_redo, undo_conflict, stream_damaged)",
     413: "Body over 64 KiB (code: payload_too_large)",
     422: "The Idempotency-Key was used for a different request (code: idempotency_key_reused)",
 }

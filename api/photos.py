@@ -15,6 +15,7 @@ from api.access import (
     current_photo,
     deps,
     ensure_readable,
+    intact,
     owner_of,
     parse_instant,
     readable_view,
@@ -235,7 +236,7 @@ def list_photos(
     summary="A photo, now or as of an instant",
     tags=TAGS,
     security=SIGNED_IN,
-    responses=documented(200, 400, 401, 404),
+    responses=documented(200, 400, 401, 404, 409),
 )
 def get_photo(photo_id: UUID, as_of: AsOf = None) -> PhotoOut:
     identity = caller(router.current_event)
@@ -243,7 +244,7 @@ def get_photo(photo_id: UUID, as_of: AsOf = None) -> PhotoOut:
     if as_of is None:
         return present(readable_view(identity, current_photo(key), "photo", key), identity)
     instant = parse_instant(as_of)
-    then = past.as_of(deps().store, key, instant)
+    then = intact(identity, Photo, key, lambda: past.as_of(deps().store, key, instant))
     if not isinstance(then, PhotoView):
         ensure_readable(identity, owner_of(Photo, key), "photo", key)
         raise NotFound(f"Photo {key} did not exist yet at {instant.isoformat()}.", photo_id=key)
@@ -255,14 +256,14 @@ def get_photo(photo_id: UUID, as_of: AsOf = None) -> PhotoOut:
     summary="Every change to a photo: who, what, when, before and after",
     tags=TAGS,
     security=SIGNED_IN,
-    responses=documented(200, 400, 401, 404),
+    responses=documented(200, 400, 401, 404, 409),
 )
 def photo_history(photo_id: UUID, limit: HistoryLimit = 100, cursor: Cursor = None) -> History:
     identity = caller(router.current_event)
     key = str(photo_id)
     owner = owner_of(Photo, key)
     ensure_readable(identity, owner, "photo", key)
-    entries = past.history(deps().store, deps().log, key)
+    entries = intact(identity, Photo, key, lambda: past.history(deps().store, deps().log, key))
     if identity.user_id != owner:
         entries = [entry_without_gps(entry) for entry in entries]
     return history_page(key, entries, limit=limit, cursor=cursor, viewer=identity)

@@ -20,9 +20,36 @@ from commands.repository import build_mapper
 from commands.summary import Subject
 from domain.undo import irreversible_reason, overlaps, touched
 from projections.command_phrases import Names
-from projections.projectors import AnyView, fold
+from projections.projectors import AnyView, ProjectionGap, fold
 from projections.summaries import combined, summary_of
 from projections.views import AlbumView
+
+
+class StreamDamaged(Exception):
+    """A stream that cannot be read as it was: the commit holding `version` is missing.
+
+    Raised instead of folding past the hole, so a history or a past state is never
+    shown with a change silently left out.
+    """
+
+    def __init__(self, stream_id: str, version: int) -> None:
+        super().__init__(f"stream {stream_id} has no version {version}")
+        self.stream_id = stream_id
+        self.version = version
+
+
+def _folded(stream_id: str, view: AnyView | None, events: list[Any]) -> AnyView | None:
+    """`fold`, with a gap in the stream named as `StreamDamaged`."""
+    try:
+        return fold(view, events)
+    except ProjectionGap as gap:
+        missing = (view.version if view is not None else 0) + 1
+        for event in events:
+            if event.originator_version > missing:
+                break
+            missing = max(missing, event.originator_version + 1)
+        raise StreamDamaged(stream_id, missing) from gap
+
 
 #: Fields every change moves; listing them would only add noise to before/after.
 _BOOKKEEPING = frozenset({"version", "updated_at"})
@@ -124,7 +151,7 @@ def history(
     view: AnyView | None = None
     for commit in store.read_commits(stream_id):
         events = _events(commit, mapper)
-        after = fold(view, events)
+        after = _folded(stream_id, view, events)
         if after is None:
             continue
         before_fields, after_fields = changed_fields(view, after)
@@ -211,4 +238,4 @@ def as_of(
         if datetime.fromisoformat(commit.committed_at) > instant:
             break
         events += _events(commit, mapper)
-    return fold(None, events)
+    return _folded(stream_id, None, events)
